@@ -17,7 +17,7 @@ from wizard.catalog import Catalog
 from wizard.jsonfile import read_json
 from wizard.problems import InputError, Problem, did_you_mean, index_path
 from wizard.redact import has_credentials, redact_url
-from wizard.validation import convert
+from wizard.validation import convert, problems_for
 
 SCHEMA_ID = "https://github.com/llm-setup-wizard/llm-setup-wizard/assets/answers.schema.json"
 SUPPORTED_VERSION = 1
@@ -78,7 +78,7 @@ def schema_text() -> str:
 
 _ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _CONDA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_SHELLISH = re.compile(r"[;|&`$<>\\\n\r]")
+_SHELLISH = re.compile(r"[|&`$\\\n\r]")
 
 
 def _check_requirement(text: str, path: str, out: list[Problem]) -> None:
@@ -89,13 +89,14 @@ def _check_requirement(text: str, path: str, out: list[Problem]) -> None:
         out.append(Problem(path, f"{text!r} is a pip option, not a requirement",
                            "put index settings under $.index; editable installs are not supported"))
         return
-    if _SHELLISH.search(stripped.split(";", 1)[0]):
+    if _SHELLISH.search(stripped):
         out.append(Problem(path, f"{text!r} contains characters a shell would read", "give a name, extras, specifiers and markers only"))
         return
     try:
         req = Requirement(stripped)
     except InvalidRequirement as exc:
-        out.append(Problem(path, f"not a valid PEP 508 requirement: {exc}", "e.g. 'rich>=13' or 'uvicorn[standard]'"))
+        reason = str(exc).splitlines()[0] if str(exc) else "unparsable"
+        out.append(Problem(path, f"{text!r} is not a valid PEP 508 requirement: {reason}", "e.g. 'rich>=13' or 'uvicorn[standard]'"))
         return
     if req.url:
         out.append(Problem(path, f"direct URL requirements are not supported ({redact_url(req.url)})",
@@ -177,11 +178,39 @@ def semantic_problems(a: Answers, catalog: Catalog) -> list[Problem]:
     return out
 
 
+def _without(data: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    """A copy of `data` without the keys that have structural problems, and with required keys
+    filled, so the semantic checks can still report on everything else in the same pass."""
+    import copy
+
+    clean = copy.deepcopy(data)
+    for prob in problems:
+        keys = re.findall(r"\.([A-Za-z_][A-Za-z0-9_]*)", prob.path.split("[", 1)[0])
+        node: Any = clean
+        for k in keys[:-1]:
+            node = node.get(k) if isinstance(node, dict) else None
+        if isinstance(node, dict) and keys:
+            node.pop(keys[-1], None)
+    clean["version"] = SUPPORTED_VERSION
+    if not isinstance(clean.get("environment"), dict):
+        clean["environment"] = {}
+    return clean
+
+
 def parse_answers(data: Any, catalog: Catalog, source: str) -> Answers:
     """Decoded JSON → Answers, or InputError listing every structural and semantic problem."""
     if isinstance(data, dict) and isinstance(data.get("version"), int) and data["version"] > SUPPORTED_VERSION:
         raise InputError(source, [Problem("$.version", f"answers version {data['version']} is newer than this wizard understands ({SUPPORTED_VERSION})",
                                           "upgrade the wizard")])
+    structural = problems_for(data, Answers)
+    if structural:
+        try:
+            partial = msgspec.convert(_without(data, structural), Answers, strict=True)
+        except msgspec.ValidationError:
+            raise InputError(source, structural) from None
+        reported = {p.path for p in structural}
+        extra = [p for p in semantic_problems(partial, catalog) if p.path not in reported]
+        raise InputError(source, sorted([*structural, *extra], key=lambda p: p.path))
     answers = convert(data, Answers, source)
     problems = semantic_problems(answers, catalog)
     if problems:

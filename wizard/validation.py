@@ -25,6 +25,8 @@ def _describe(value: Any) -> str:
 
 
 def _expected(t: mi.Type) -> str:
+    while isinstance(t, mi.Metadata):
+        t = t.type
     if isinstance(t, mi.StrType):
         return "a string"
     if isinstance(t, mi.BoolType):
@@ -48,6 +50,8 @@ def _expected(t: mi.Type) -> str:
 
 def _matches_shape(value: Any, t: mi.Type) -> bool:
     """Whether a value has the JSON kind a type wants (used to pick a union member)."""
+    while isinstance(t, mi.Metadata):
+        t = t.type
     if isinstance(t, mi.StrType):
         return isinstance(value, str)
     if isinstance(t, mi.BoolType):
@@ -68,6 +72,8 @@ def _matches_shape(value: Any, t: mi.Type) -> bool:
 
 
 def _check(value: Any, t: mi.Type, path: str, out: list[Problem]) -> None:
+    while isinstance(t, mi.Metadata):
+        t = t.type
     if isinstance(t, mi.UnionType):
         for member in t.types:
             if _matches_shape(value, member):

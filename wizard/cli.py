@@ -1,0 +1,176 @@
+"""Command line: `python -m wizard` (full screen), `--answers FILE` (headless), and the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from wizard import __version__
+from wizard.engine import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
+from wizard.problems import InputError, RequestError
+
+EPILOG = """\
+examples:
+  python -m wizard                                   open the full-screen wizard
+  python -m wizard --answers assets/examples/classic-ml.json
+                                                     set up unattended, no screen
+  python -m wizard --answers my.json --dry-run       validate and show the plan; change nothing
+  python -m wizard --answers my.json --json          one JSON event per line on stdout
+  python -m wizard --answers my.json --machine assets/machines/rtx4090-driver550.json --dry-run
+                                                     plan for another machine
+  python -m wizard detect                            show what this machine has
+  python -m wizard schema > answers.schema.json      the answers file's JSON Schema
+
+exit codes: 0 success, 1 an install or verification step failed,
+            2 invalid input or a request no build can satisfy, 130 interrupted
+"""
+
+USAGE_HINT = """\
+The full-screen wizard needs a terminal. To set up without one, write an answers file and run:
+
+  python -m wizard --answers FILE            (see assets/examples/ and `python -m wizard schema`)
+
+A minimal answers file:
+  {"version": 1, "environment": {"kind": "venv", "path": "~/envs/llm"}, "profile": "classic-ml"}
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m wizard", description="Set up a verified Python environment for LLM work.",
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--answers", type=Path, metavar="FILE", help="run headless with the choices in this answers file")
+    p.add_argument("--prefill", type=Path, metavar="FILE", help="open the full-screen wizard with these answers filled in")
+    p.add_argument("--machine", type=Path, metavar="FILE", help="plan for the machine this file describes instead of detecting")
+    p.add_argument("--dry-run", action="store_true", help="validate and print the plan; create and install nothing")
+    p.add_argument("--json", action="store_true", help="print one JSON event per line on stdout")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("schema", help="print the answers file's JSON Schema")
+    d = sub.add_parser("detect", help="detect this machine's hardware and Python interpreters")
+    d.add_argument("--json", action="store_true", dest="detect_json", help="print a machine file (usable with --machine)")
+    d.add_argument("--target", type=Path, default=None, help="measure free disk space here (default: home)")
+    sub.add_parser("frameworks", help="list the catalog's profiles and frameworks")
+    return p
+
+
+def _report_problem(exc: InputError | RequestError, json_mode: bool) -> int:
+    from wizard.events import Error
+
+    if isinstance(exc, InputError):
+        event = Error(f"{exc.source}: invalid input", None, [p.to_dict() for p in exc.problems])
+        text = exc.render()
+    else:
+        event = Error(exc.message, exc.hint)
+        text = f"error: {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else "")
+    if json_mode:
+        from wizard.output import JsonPrinter
+
+        JsonPrinter()(event)
+    print(text, file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _cmd_frameworks() -> int:
+    from wizard.catalog import load_catalog
+
+    c = load_catalog()
+    print("Profiles:")
+    for pid, prof in c.profiles.items():
+        print(f"  {pid:<14} {prof.summary} [{', '.join(prof.frameworks)}]")
+    print("Frameworks:")
+    for fid, fw in c.frameworks.items():
+        print(f"  {fid:<14} {fw.summary} (Python {fw.python})")
+    return EXIT_OK
+
+
+def _cmd_detect(args: argparse.Namespace) -> int:
+    import msgspec
+
+    from wizard.detect import detect_machine
+
+    machine = detect_machine(args.target)
+    if args.detect_json:
+        sys.stdout.write(msgspec.json.format(msgspec.json.encode(machine).decode(), indent=2) + "\n")
+    else:
+        from wizard.detect_render import render_machine
+
+        print(render_machine(machine))
+    return EXIT_OK
+
+
+def _run_headless(args: argparse.Namespace) -> int:
+    from wizard.engine import Execution, prepare_files
+    from wizard.events import PlanReady
+
+    prepared = prepare_files(args.answers, args.machine)
+    if args.dry_run:
+        if args.json:
+            from wizard.output import JsonPrinter
+
+            JsonPrinter()(PlanReady(prepared.plan.to_dict()))
+        else:
+            from wizard.output import render_plan
+
+            print("\n".join(render_plan(prepared.plan.to_dict())))
+            print("Dry run: nothing was created or installed.")
+        return EXIT_OK
+    from wizard.output import make_printer
+
+    printer = make_printer(args.json)
+    run = Execution(prepared, printer)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        run.cancel()
+
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return run.run()
+    finally:
+        printer.close()
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    json_mode = bool(getattr(args, "json", False))
+    try:
+        if args.command == "schema":
+            from wizard.answers import schema_text
+
+            sys.stdout.write(schema_text())
+            return EXIT_OK
+        if args.command == "frameworks":
+            return _cmd_frameworks()
+        if args.command == "detect":
+            return _cmd_detect(args)
+        if args.answers is not None:
+            if args.prefill is not None:
+                parser.error("--answers and --prefill exclude each other")
+            return _run_headless(args)
+        if args.dry_run or args.json:
+            parser.error("--dry-run and --json need --answers FILE")
+        return _run_tui(args)
+    except (InputError, RequestError) as exc:
+        return _report_problem(exc, json_mode)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_FAILED
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(USAGE_HINT, file=sys.stderr, end="")
+        return EXIT_INVALID
+    try:
+        from screens.app import run_app
+    except ImportError:
+        print(USAGE_HINT, file=sys.stderr, end="")
+        return EXIT_INVALID
+    return run_app(prefill=args.prefill, machine=args.machine)

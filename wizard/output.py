@@ -1,0 +1,162 @@
+"""Headless renderers of the event stream: JSON lines, plain timestamped lines, or rich progress."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any, TextIO
+
+from wizard.events import Check, Done, Error, Event, Output, PlanReady, Progress, StepFinished, StepStarted
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} GB"
+
+
+def render_plan(plan: dict[str, Any]) -> list[str]:
+    """The plan as text: environment, decisions with their reasons, steps with their commands."""
+    env = plan["environment"]
+    lines = [f"Environment: {env['kind']} at {env['path']} (Python {env['python_version']}"
+             + (", exists: reused)" if env["reuse"] else ")"),
+             f"Frameworks: {', '.join(plan['frameworks']) or '(none)'}",
+             f"Disk needed: about {_size(plan['disk_needed_bytes'])}"]
+    if plan["decisions"]:
+        lines.append("Decisions:")
+        for d in plan["decisions"]:
+            where = f" from {d['index_url']}" if d["index_url"] else ""
+            lines.append(f"  - {d['framework']}: {d['variant']}{where}. {d['why']}")
+    lines.append("Steps:")
+    import shlex
+
+    for i, s in enumerate(plan["steps"], 1):
+        lines.append(f"  {i}. {s['title']}: {s['why']}")
+        lines.append(f"     $ {shlex.join(s['argv'])}")
+    lines += [f"Note: {n}" for n in plan["notes"]]
+    return lines
+
+
+class JsonPrinter:
+    """One JSON object per line on stdout, nothing else there."""
+
+    def __init__(self, out: TextIO = sys.stdout):
+        self.out = out
+
+    def __call__(self, event: Event) -> None:
+        self.out.write(json.dumps(event.to_dict(), default=str) + "\n")
+        self.out.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class PlainPrinter:
+    """Timestamped lines, for logs and pipes (no terminal attached)."""
+
+    def __init__(self, out: TextIO = sys.stdout):
+        self.out = out
+        self._last_progress = 0.0
+
+    def _say(self, text: str) -> None:
+        self.out.write(f"[{time.strftime('%H:%M:%S')}] {text}\n")
+        self.out.flush()
+
+    def __call__(self, e: Event) -> None:
+        if isinstance(e, PlanReady):
+            for line in render_plan(e.plan):
+                self._say(line)
+        elif isinstance(e, StepStarted):
+            self._say(f"▶ step {e.index}/{e.total}: {e.title}")
+        elif isinstance(e, Output):
+            self._say(f"  {e.line}")
+        elif isinstance(e, Progress):
+            now = time.monotonic()
+            if now - self._last_progress >= 2 or (e.total and e.done >= e.total):
+                self._last_progress = now
+                self._say(f"  downloaded {_size(e.done)}" + (f" of {_size(e.total)}" if e.total else ""))
+        elif isinstance(e, StepFinished):
+            extra = f": {e.reason}" if e.reason else ""
+            self._say(f"{'✓' if e.status in ('ok', 'skipped') else '✗'} {e.step} {e.status} in {e.seconds:.1f}s{extra}")
+        elif isinstance(e, Check):
+            self._say(f"{'✓' if e.ok else '✗'} check {e.check}: {e.detail}")
+        elif isinstance(e, Done):
+            self._say(f"done: {e.summary} (exit code {e.exit_code})")
+            for what, path in e.files.items():
+                self._say(f"  {what}: {path}")
+        elif isinstance(e, Error):
+            self._say(f"error: {e.message}")
+
+    def close(self) -> None:
+        pass
+
+
+class RichPrinter:
+    """In a terminal: overall steps, bytes of the current download, a spinner while pip installs."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import (BarColumn, DownloadColumn, Progress as Bars, SpinnerColumn, TaskProgressColumn,
+                                   TextColumn, TimeElapsedColumn)
+
+        self.console = Console(highlight=False)
+        self.bars = Bars(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                         DownloadColumn(), TimeElapsedColumn(), console=self.console, transient=False)
+        self.overall: Any = None
+        self.current: Any = None
+        self.download: Any = None
+
+    def __call__(self, e: Event) -> None:
+        from rich.markup import escape
+
+        b = self.bars
+        if isinstance(e, PlanReady):
+            for line in render_plan(e.plan):
+                self.console.print(escape(line))
+            b.start()
+            self.overall = b.add_task("steps", total=len(e.plan["steps"]))
+        elif isinstance(e, StepStarted):
+            self.current = b.add_task(escape(f"{e.index}/{e.total} {e.title}"), total=None)
+        elif isinstance(e, Output):
+            if self.current is not None:
+                b.update(self.current, description=escape(e.line[:70]))
+        elif isinstance(e, Progress):
+            if self.download is None:
+                self.download = b.add_task("download", total=e.total or None)
+            b.update(self.download, completed=e.done, total=e.total or None)
+            if e.total and e.done >= e.total:
+                b.remove_task(self.download)
+                self.download = None
+        elif isinstance(e, StepFinished):
+            if self.current is not None:
+                b.remove_task(self.current)
+                self.current = None
+            if self.download is not None:
+                b.remove_task(self.download)
+                self.download = None
+            mark = {"ok": "[green]✓[/]", "skipped": "[cyan]↷[/]", "failed": "[red]✗[/]", "cancelled": "[yellow]■[/]"}[e.status]
+            self.console.print(f"{mark} {escape(e.step)} {e.status} in {e.seconds:.1f}s" + (f": {escape(e.reason)}" if e.reason else ""))
+            if self.overall is not None:
+                b.advance(self.overall)
+        elif isinstance(e, Check):
+            self.console.print(f"{'[green]✓[/]' if e.ok else '[red]✗[/]'} {escape(e.check)}: {escape(e.detail)}")
+        elif isinstance(e, Done):
+            self.close()
+            style = "green" if e.exit_code == 0 else "red"
+            self.console.print(f"[{style}]{escape(e.summary)}[/] (exit code {e.exit_code})")
+            for what, path in e.files.items():
+                self.console.print(f"  {what}: {escape(path)}")
+        elif isinstance(e, Error):
+            self.console.print(f"[red]error:[/] {escape(e.message)}")
+
+    def close(self) -> None:
+        self.bars.stop()
+
+
+def make_printer(json_mode: bool) -> JsonPrinter | PlainPrinter | RichPrinter:
+    if json_mode:
+        return JsonPrinter()
+    return RichPrinter() if sys.stdout.isatty() else PlainPrinter()

@@ -1,0 +1,85 @@
+"""The Plan: what will run (Steps) and which build of each framework was chosen (Decisions), each with a why."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from wizard.redact import redact_text
+
+StepKind = Literal["create", "pip", "verify", "check"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Which build of a framework this machine gets, and one readable sentence of why."""
+
+    framework: str
+    variant: str
+    why: str
+    packages: tuple[str, ...]
+    index_url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["packages"] = list(self.packages)
+        d["index_url"] = redact_text(self.index_url) if self.index_url else None
+        return d
+
+
+@dataclass(frozen=True)
+class Step:
+    """One subprocess: an argv list (never a shell string), a title and why it runs."""
+
+    id: str
+    kind: StepKind
+    title: str
+    why: str
+    argv: tuple[str, ...]
+    requirements: tuple[str, ...] = ()   # pip steps: what must be satisfied for a rerun to skip it
+
+    def display_argv(self) -> list[str]:
+        return [redact_text(a) for a in self.argv]
+
+    def command_line(self) -> str:
+        import shlex
+
+        return shlex.join(self.display_argv())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "title": self.title, "why": self.why,
+                "argv": self.display_argv()}
+
+
+@dataclass(frozen=True)
+class Target:
+    """The environment the plan works on."""
+
+    kind: Literal["venv", "existing", "conda"]
+    path: str                      # absolute
+    python: str                    # interpreter that creates it (venv) or the env's own (existing)
+    python_version: str
+    env_python: str                # the interpreter inside the environment
+    reuse: bool = False            # a wizard-made environment already exists there
+
+
+@dataclass(frozen=True)
+class Plan:
+    target: Target
+    frameworks: tuple[str, ...]
+    decisions: tuple[Decision, ...]
+    steps: tuple[Step, ...]
+    disk_needed_bytes: int
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        t = self.target
+        return {
+            "environment": {"kind": t.kind, "path": t.path, "python": t.python,
+                            "python_version": t.python_version, "env_python": t.env_python, "reuse": t.reuse},
+            "frameworks": list(self.frameworks),
+            "decisions": [d.to_dict() for d in self.decisions],
+            "steps": [s.to_dict() for s in self.steps],
+            "disk_needed_bytes": self.disk_needed_bytes,
+            "notes": [redact_text(n) for n in self.notes],
+        }

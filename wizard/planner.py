@@ -1,0 +1,232 @@
+"""Answers + Machine + Catalog → Plan. Pure decisions; nothing here changes the disk.
+
+Everything that can refuse a request refuses here, before any step runs (exit 2, nothing created).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from wizard import builds, envs
+from wizard.answers import Answers, Index
+from wizard.catalog import Catalog, expand
+from wizard.machine import Machine, PythonInfo
+from wizard.plan import Decision, Plan, Step, Target
+from wizard.problems import RequestError
+from wizard.pythons import is_supported_target, parse_python_request, probe_interpreter
+
+RAW_PROGRESS_PIP = Version("24.1")
+PIP_COMMON = ("--no-input", "--disable-pip-version-check", "--no-color")
+VERIFY_PROBE = Path(__file__).parent / "probes" / "verify_probe.py"
+
+
+def _python_range(frameworks: list[str], catalog: Catalog) -> SpecifierSet:
+    spec = SpecifierSet()
+    for fid in frameworks:
+        spec &= SpecifierSet(catalog.frameworks[fid].python)
+    return spec
+
+
+def _minor(v: str) -> str:
+    return ".".join(v.split(".")[:2])
+
+
+def _works_with(spec: SpecifierSet) -> str:
+    ok = [f"3.{m}" for m in range(9, 20) if spec.contains(f"3.{m}.0")]
+    return ", ".join(ok) if ok else "no current Python"
+
+
+def _choose_python(answers: Answers, machine: Machine, frameworks: list[str], catalog: Catalog) -> PythonInfo:
+    """The requested interpreter, or the newest detected one that every chosen framework supports."""
+    spec = _python_range(frameworks, catalog)
+    request = parse_python_request(answers.environment.python) if answers.environment.python else None
+    pool = [p for p in machine.pythons if is_supported_target(p)]
+    if request and request.path:
+        found = next((p for p in pool if request.accepts(p)), None)
+        if found is None:
+            path = os.path.expanduser(request.path)
+            probed = probe_interpreter(path, "answers") if os.path.exists(path) else None
+            if probed is None:
+                raise RequestError(f"no working Python interpreter at {request.path}", "give an existing interpreter or a version such as '3.11'")
+            if not is_supported_target(probed):
+                raise RequestError(f"{request.path} is Python {probed.version}; the wizard targets 3.9 and newer")
+            found = probed
+        candidates = [found]
+    else:
+        candidates = [p for p in pool if request is None or request.accepts(p)]
+        if not candidates:
+            have = ", ".join(sorted({_minor(p.version) for p in pool}, key=Version, reverse=True)) or "none"
+            raise RequestError(f"no detected Python matches {request.text!r} (found: {have})",  # type: ignore[union-attr]
+                               "install that Python (e.g. with pyenv or your package manager) or change environment.python")
+    fitting = [p for p in candidates if spec.contains(Version(p.version), prereleases=True)]
+    if not fitting:
+        names = ", ".join(catalog.frameworks[f].title for f in frameworks
+                          if not any(SpecifierSet(catalog.frameworks[f].python).contains(Version(p.version)) for p in candidates))
+        raise RequestError(f"{names} cannot run on Python {', '.join(sorted({_minor(p.version) for p in candidates}))}",
+                           f"Pythons that work for this selection: {_works_with(spec)}")
+    return max(fitting, key=lambda p: Version(p.version))
+
+
+def _index_args(index: Index, url: str | None = None) -> list[str]:
+    """pip's index options; a decision's own index URL (e.g. PyTorch's) replaces the default index."""
+    if index.offline:
+        return ["--no-index", *(a for f in index.find_links for a in ("--find-links", f))]
+    args: list[str] = []
+    main = url or index.url
+    if main:
+        args += ["--index-url", main]
+    for extra in index.extra_urls:
+        args += ["--extra-index-url", extra]
+    for f in index.find_links:
+        args += ["--find-links", f]
+    return args
+
+
+def _local_folder(link: str) -> Path | None:
+    if link.startswith("file://"):
+        from urllib.parse import unquote, urlsplit
+
+        return Path(unquote(urlsplit(link).path))
+    return None if "://" in link else Path(os.path.expanduser(link))
+
+
+def _offline_has_pip(index: Index) -> bool:
+    for link in index.find_links:
+        folder = _local_folder(link)
+        if folder and folder.is_dir() and any(folder.glob("pip-*.whl")):
+            return True
+    return False
+
+
+def _resolve_target(answers: Answers, machine: Machine, frameworks: list[str], catalog: Catalog) -> Target:
+    env = answers.environment
+    if env.kind == "conda":
+        raise RequestError("conda environments are not supported by this version yet",
+                           "use kind 'venv', or create the conda env yourself and use kind 'existing'")
+    path = Path(os.path.abspath(os.path.expanduser(env.path or "")))
+    folder = envs.classify(path)
+    if env.kind == "existing":
+        if folder not in ("venv", "conda"):
+            raise RequestError(f"{path} is not a virtual environment or conda environment ({folder})",
+                               "give the folder that holds pyvenv.cfg or conda-meta/, or use kind 'venv' to create one")
+        py = envs.env_python(path)
+        info = probe_interpreter(str(py), "environment") if py.exists() else None
+        if info is None:
+            raise RequestError(f"the environment at {path} has no working interpreter ({py})")
+        if info.externally_managed:
+            raise RequestError(f"{path} is an externally managed (PEP 668) Python; the wizard will not install into it",
+                               "create a venv instead (kind 'venv')")
+        if env.python and not parse_python_request(env.python).accepts(info) and "/" not in env.python:
+            raise RequestError(f"the environment at {path} has Python {info.version}, not {env.python}")
+        spec = _python_range(frameworks, catalog)
+        if not spec.contains(Version(info.version), prereleases=True):
+            raise RequestError(f"the environment at {path} has Python {info.version}, which this selection does not support",
+                               f"Pythons that work: {_works_with(spec)}")
+        return Target("existing", str(path), str(py), info.version, str(py), reuse=True)
+    py = _choose_python(answers, machine, frameworks, catalog)
+    reuse = False
+    if folder == "file":
+        raise RequestError(f"{path} exists and is not a folder", "choose another environment path")
+    if folder in ("venv", "conda"):
+        state = envs.read_state(path)
+        if state is None or not state.get("created"):
+            raise RequestError(f"{path} is an environment the wizard did not create; it will not install into it",
+                               "use kind 'existing' to install into it, or choose a new path")
+        made_with = envs.venv_version(path) or state.get("python_version", "")
+        if _minor(made_with) != _minor(py.version):
+            raise RequestError(f"{path} was made with Python {made_with}, but this plan uses Python {py.version}",
+                               "choose another path, or ask for that Python in environment.python")
+        reuse = True
+    elif folder == "other":
+        raise RequestError(f"{path} exists, is not empty and is not an environment; nothing in it was touched",
+                           "choose a new or empty folder")
+    if not py.venv_ok:
+        raise RequestError(f"Python {py.version} at {py.path} cannot create virtual environments (venv/ensurepip missing)",
+                           py.venv_hint or "install your distribution's venv package for that Python")
+    return Target("venv", str(path), py.path, py.version, str(envs.env_python(path, machine.os)), reuse=reuse)
+
+
+def _pip(python: str, *args: str) -> tuple[str, ...]:
+    return (python, "-m", "pip", *args)
+
+
+def _install_steps(target: Target, decisions: list[Decision], answers: Answers, progress: bool) -> list[Step]:
+    """One pip call per index: a build's own index (e.g. PyTorch's) serves only that build's packages."""
+    groups: dict[str | None, list[Decision]] = {}
+    for d in decisions:
+        groups.setdefault(d.index_url, []).append(d)
+    extras = list(answers.packages)
+    base = [*PIP_COMMON, *(("--progress-bar", "raw") if progress else ())]
+    steps: list[Step] = []
+    pinned: list[str] = []   # packages from a special index, repeated later so pip never swaps their build
+    for url, ds in groups.items():
+        if url is None:
+            continue
+        reqs = [p for d in ds for p in d.packages]
+        names = ", ".join(f"{d.framework} ({d.variant})" for d in ds)
+        steps.append(Step(f"install-{ds[0].framework}", "pip", f"Install {names}", f"{ds[0].why}",
+                          _pip(target.env_python, "install", *base, *_index_args(answers.index, url), *reqs), tuple(reqs)))
+        pinned += reqs
+    rest = [p for d in groups.get(None, []) for p in d.packages] + extras
+    if rest:
+        titles = [d.framework for d in groups.get(None, [])] + (["extra packages"] if extras else [])
+        reqs = pinned + rest
+        steps.append(Step("install", "pip", "Install " + ", ".join(titles),
+                          "One pip call, so the resolver sees every requirement at once"
+                          + (" (and keeps the builds installed above)." if pinned else "."),
+                          _pip(target.env_python, "install", *base, *_index_args(answers.index), *reqs), tuple(reqs)))
+    return steps
+
+
+def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
+    """The whole plan, or RequestError/InputError when this machine cannot serve the request."""
+    frameworks = expand(catalog, answers.profile, answers.frameworks)
+    target = _resolve_target(answers, machine, frameworks, catalog)
+    custom_index = bool(answers.index.url or answers.index.offline)
+    decisions = builds.decide(frameworks, machine, answers.accelerator, catalog, custom_index)
+    notes: list[str] = []
+    steps: list[Step] = []
+    if target.kind == "venv":
+        steps.append(Step("create-venv", "create", f"Create a virtual environment with Python {target.python_version}",
+                          "An isolated environment keeps this setup's packages away from the system and other projects.",
+                          (target.python, "-m", "venv", target.path)))
+    upgrade = answers.options.upgrade_pip and target.kind == "venv"
+    if upgrade and answers.index.offline and not _offline_has_pip(answers.index):
+        upgrade = False
+        notes.append("pip is not upgraded: the offline wheelhouse holds no pip wheel.")
+    if upgrade:
+        steps.append(Step("upgrade-pip", "pip", "Upgrade pip",
+                          "A venv's bundled pip can be old; the seeds upgrade it first, and pip 24.1+ reports download progress.",
+                          _pip(target.env_python, "install", *PIP_COMMON, "--upgrade", *_index_args(answers.index), "pip"), ("pip",)))
+    pip_now = None if upgrade else _current_pip(target, machine)
+    progress = upgrade or (pip_now is not None and Version(pip_now) >= RAW_PROGRESS_PIP)
+    steps += _install_steps(target, decisions, answers, progress)
+    if answers.options.verify:
+        spec = {"frameworks": [{"id": f, "imports": catalog.frameworks[f].imports} for f in frameworks],
+                "packages": list(answers.packages)}
+        steps.append(Step("verify", "verify", "Verify the environment",
+                          "Imports every package and runs the seeds' check programs inside the new environment.",
+                          (target.env_python, "-I", str(VERIFY_PROBE), json.dumps(spec, separators=(",", ":")))))
+        steps.append(Step("pip-check", "check", "Check for dependency conflicts",
+                          "`pip check` finds installed packages whose requirements are not met.",
+                          _pip(target.env_python, "check")))
+    disk = sum(catalog.frameworks[f].size_mb for f in frameworks) * 1_000_000 + (30_000_000 if target.kind == "venv" else 0)
+    free = machine.disk_free_bytes
+    if free is not None and disk > free:
+        raise RequestError(f"not enough disk space at {target.path}: this setup needs about {disk / 1e9:.1f} GB, "
+                           f"{free / 1e9:.1f} GB is free", "free some space or choose a path on another disk")
+    return Plan(target, tuple(frameworks), tuple(decisions), tuple(steps), disk, tuple(notes))
+
+
+def _current_pip(target: Target, machine: Machine) -> str | None:
+    """The pip that will run the installs: the env's own (reuse/existing) or the interpreter's bundled one."""
+    if target.reuse and Path(target.env_python).exists():
+        return envs.pip_version(Path(target.env_python))
+    info = next((p for p in machine.pythons if p.path == target.python), None)
+    return info.bundled_pip if info else None
+

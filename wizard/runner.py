@@ -1,0 +1,190 @@
+"""Runs Steps as subprocesses and turns their output into typed Events (DESIGN.md invariant 2).
+
+argv lists only, stdin from /dev/null, each child in its own process group so a cancel ends the
+child *and* everything it started, every byte of output in the run's log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from wizard.events import Check, Emit, Output, Progress, StepFinished, StepStarted, StepStatus
+from wizard.plan import Step
+from wizard.redact import expand_env_refs, redact_text
+
+ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+RAW_PROGRESS = re.compile(r"^Progress (\d+) of (\d+)$")
+CHECK_PREFIX = "@@wizard-check "
+KILL_GRACE_S = 5.0
+_KILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+_SCRUBBED_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONSAFEPATH", "__PYVENV_LAUNCHER__", "VIRTUAL_ENV")
+
+
+def clean_line(raw: str) -> str:
+    """A child's line as shown and logged: no escape sequences, no credentials."""
+    return redact_text(ANSI.sub("", raw)).rstrip()
+
+
+def child_env() -> dict[str, str]:
+    """The parent's environment (proxies, pip settings, certificates) minus what would leak the
+    wizard's own interpreter setup into the target interpreter."""
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+    env.update(PYTHONUNBUFFERED="1", PIP_NO_INPUT="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONIOENCODING="utf-8")
+    return env
+
+
+class RunLog:
+    """The run's log file: everything every subprocess printed, with the (redacted) command."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+
+    def write(self, text: str) -> None:
+        self._fh.write(text + "\n")
+
+    def flush(self) -> None:
+        self._fh.flush()
+
+    def move_to(self, new_path: Path) -> None:
+        """Move the log (e.g. into the environment once it exists) and keep appending there."""
+        if new_path == self.path:
+            return
+        self._fh.close()
+        new_path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.path, new_path)
+        self.path = new_path
+        self._fh = open(new_path, "a", encoding="utf-8")  # noqa: SIM115
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+@dataclass
+class StepResult:
+    status: StepStatus
+    exit_code: int | None
+    seconds: float
+    tail: list[str]          # last lines of output, for the report and diagnoses
+
+
+class Runner:
+    """Runs one step at a time; `cancel()` is safe to call from a signal handler or another thread."""
+
+    def __init__(self, log: RunLog, emit: Emit):
+        self.log = log
+        self.emit = emit
+        self._proc: subprocess.Popen[bytes] | None = None
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            _signal_group(proc, signal.SIGTERM)
+            killer = threading.Timer(KILL_GRACE_S, _signal_group, (proc, _KILL))
+            killer.daemon = True
+            killer.start()
+
+    def run(self, step: Step, index: int, total: int) -> StepResult:
+        start = time.monotonic()
+        self.log.write(f"=== [{step.id}] $ {step.command_line()}")
+        if self.cancelled:
+            return self._finish(step, "cancelled", None, start, [])
+        try:
+            argv = [expand_env_refs(a) for a in step.argv]
+        except KeyError as exc:
+            return self._finish(step, "failed", None, start, [], f"environment variable {exc.args[0]} is not set")
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    env=child_env(), **_group_kwargs())
+        except OSError as exc:
+            self.emit(StepStarted(step.id, step.title, index, total, step.display_argv(), None))
+            return self._finish(step, "failed", None, start, [], f"cannot start {argv[0]}: {exc.strerror or exc}")
+        self._proc = proc
+        self.emit(StepStarted(step.id, step.title, index, total, step.display_argv(), proc.pid))
+        tail: list[str] = []
+        try:
+            for line in _lines(proc.stdout):  # type: ignore[arg-type]
+                self._handle(step, line, tail)
+            code = proc.wait()
+        finally:
+            _signal_group(proc, _KILL)  # nothing the step started outlives it
+            self._proc = None
+        status: StepStatus = "cancelled" if self.cancelled else ("ok" if code == 0 else "failed")
+        return self._finish(step, status, code, start, tail)
+
+    def _handle(self, step: Step, raw: str, tail: list[str]) -> None:
+        line = clean_line(raw)
+        if not line:
+            return
+        if line.startswith(CHECK_PREFIX):
+            try:
+                c = json.loads(line[len(CHECK_PREFIX):])
+                self.emit(Check(c["name"], bool(c["ok"]), str(c.get("detail", "")), float(c.get("seconds", 0.0)), c.get("data", {})))
+                self.log.write(f"check {c['name']}: {'ok' if c['ok'] else 'FAILED'} {c.get('detail', '')}")
+                return
+            except (ValueError, KeyError, TypeError):
+                pass
+        self.log.write(line)
+        m = RAW_PROGRESS.match(line)
+        if m:
+            self.emit(Progress(step.id, int(m.group(1)), int(m.group(2))))
+            return
+        tail.append(line)
+        del tail[:-40]
+        self.emit(Output(step.id, line))
+
+    def _finish(self, step: Step, status: StepStatus, code: int | None, start: float, tail: list[str],
+                reason: str | None = None) -> StepResult:
+        seconds = round(time.monotonic() - start, 3)
+        self.log.write(f"=== [{step.id}] {status} (exit {code}) in {seconds:.1f}s" + (f": {reason}" if reason else ""))
+        self.log.flush()
+        if reason:
+            tail = [*tail, reason]
+        self.emit(StepFinished(step.id, status, code, seconds, reason))
+        return StepResult(status, code, seconds, tail)
+
+
+def _lines(stream: IO[bytes]):
+    """Lines split on \\n or \\r (pip redraws with \\r), decoded leniently, as they arrive."""
+    fd = stream.fileno()
+    buf = b""
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        buf += chunk
+        parts = re.split(rb"\r\n|\r|\n", buf)
+        buf = parts.pop()
+        for p in parts:
+            yield p.decode("utf-8", errors="replace")
+    if buf:
+        yield buf.decode("utf-8", errors="replace")
+
+
+def _group_kwargs() -> dict:
+    if os.name == "nt":
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
+    return {"start_new_session": True}
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    """Signal the child's whole process group (Windows: the child itself)."""
+    try:
+        if os.name == "nt":
+            proc.kill()
+        else:
+            os.killpg(proc.pid, sig)
+    except OSError:
+        pass
