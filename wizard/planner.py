@@ -74,15 +74,16 @@ def _choose_python(answers: Answers, machine: Machine, frameworks: list[str], ca
 
 def _index_args(index: Index, url: str | None = None) -> list[str]:
     """pip's index options; a decision's own index URL (e.g. PyTorch's) replaces the default index."""
+    links = [f if "://" in f else os.path.abspath(os.path.expanduser(f)) for f in index.find_links]
     if index.offline:
-        return ["--no-index", *(a for f in index.find_links for a in ("--find-links", f))]
+        return ["--no-index", *(a for f in links for a in ("--find-links", f))]
     args: list[str] = []
     main = url or index.url
     if main:
         args += ["--index-url", main]
     for extra in index.extra_urls:
         args += ["--extra-index-url", extra]
-    for f in index.find_links:
+    for f in links:
         args += ["--find-links", f]
     return args
 
