@@ -203,6 +203,8 @@ def parse_answers(data: Any, catalog: Catalog, source: str) -> Answers:
         raise InputError(source, [Problem("$.version", f"answers version {data['version']} is newer than this wizard understands ({SUPPORTED_VERSION})",
                                           "upgrade the wizard")])
     structural = problems_for(data, Answers)
+    if structural and not isinstance(data, dict):
+        raise InputError(source, structural)
     if structural:
         try:
             partial = msgspec.convert(_without(data, structural), Answers, strict=True)
