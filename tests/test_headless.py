@@ -223,8 +223,9 @@ def test_interrupt_ends_the_whole_process_group_and_exits_130(sig: int, index_se
 
 
 def _in_group(p: psutil.Process, pgid: int) -> bool:
+    """Whether a live process is in that group (a zombie has exited; only its entry waits to be reaped)."""
     try:
-        return os.getpgid(p.pid) == pgid
+        return p.status() != psutil.STATUS_ZOMBIE and os.getpgid(p.pid) == pgid
     except (ProcessLookupError, psutil.Error):
         return False
 
