@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -62,12 +63,34 @@ def is_supported_target(info: PythonInfo) -> bool:
     return Version(info.version) >= MIN_TARGET
 
 
+def run_probe(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str] | None:
+    """Run a short read-only command (an interpreter probe, nvidia-smi, rocminfo, sysctl): argv only,
+    stdin from /dev/null, in its own process group, killed whole on timeout so that a child it left
+    behind cannot hold the pipes open and hang detection. None when it cannot start or times out."""
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, errors="replace", start_new_session=os.name != "nt")
+    except OSError:
+        return None
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            if os.name == "nt":
+                proc.kill()
+            else:
+                os.killpg(proc.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+            proc.communicate(timeout=1)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        return None
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
 def probe_interpreter(path: str, source: str = "PATH", timeout: float = PROBE_TIMEOUT_S) -> PythonInfo | None:
     """Run the probe in `path`; None when it is not a working Python. Never hangs (timeout)."""
-    try:
-        proc = subprocess.run([path, "-I", str(PROBE)],
-                              stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, text=True)
-    except (OSError, subprocess.TimeoutExpired):
+    proc = run_probe([path, "-I", str(PROBE)], timeout)
+    if proc is None:
         return None
     line = proc.stdout.strip().splitlines()[-1:] if proc.returncode == 0 else []
     if not line:
@@ -76,52 +99,116 @@ def probe_interpreter(path: str, source: str = "PATH", timeout: float = PROBE_TI
         data = json.loads(line[0])
     except ValueError:
         return None
-    return PythonInfo(path=path, version=data["version"], implementation=data.get("implementation", "cpython"),
+    info = PythonInfo(path=path, version=data["version"], implementation=data.get("implementation", "cpython"),
                       is_venv=bool(data.get("is_venv")), venv_ok=bool(data.get("venv_ok")),
                       externally_managed=bool(data.get("externally_managed")),
                       bundled_pip=data.get("bundled_pip"), source=source)
+    info.venv_hint = venv_hint(info)
+    return info
 
 
 def _python2_info(path: str, source: str, stderr: str) -> PythonInfo | None:
     """Python 2 cannot run the probe (it is listed, never offered); recognise it from `-V`."""
-    try:
-        out = subprocess.run([path, "-V"], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.TimeoutExpired):
+    out = run_probe([path, "-V"], 5)
+    if out is None:
         return None
     m = re.search(r"Python (\d+\.\d+\.\d+)", out.stdout + out.stderr)
     return PythonInfo(path=path, version=m.group(1), venv_ok=False, source=source) if m else None
 
 
+_NAMES = ["python3", "python"] + [f"python3.{m}" for m in range(30, 5, -1)] + ["python2", "python2.7"]
+_CONDA_DIRS = ("miniconda3", "anaconda3", "miniforge3", "mambaforge")
+_COMMON_DIRS = (("/usr/local/bin", "system"), ("/opt/homebrew/bin", "homebrew"), ("/usr/bin", "system"))
+
+
+def conda_prefixes(home: Path) -> list[Path]:
+    """Conda installs and their environments: the usual install folders, $CONDA_PREFIX, $CONDA_EXE's
+    install, and conda's own list of environments (~/.conda/environments.txt)."""
+    roots = [home / d for d in _CONDA_DIRS] + [Path("/opt") / d for d in ("conda", *_CONDA_DIRS)]
+    if os.environ.get("CONDA_EXE"):
+        roots.append(Path(os.environ["CONDA_EXE"]).parent.parent)
+    prefixes: list[Path] = []
+    for root in roots:
+        if (root / "conda-meta").is_dir():
+            prefixes.append(root)
+            prefixes += sorted(p for p in (root / "envs").glob("*") if (p / "conda-meta").is_dir())
+    if os.environ.get("CONDA_PREFIX"):
+        prefixes.append(Path(os.environ["CONDA_PREFIX"]))
+    try:
+        listed = (home / ".conda" / "environments.txt").read_text().splitlines()
+    except OSError:
+        listed = []
+    prefixes += [Path(line.strip()) for line in listed if line.strip()]
+    return prefixes
+
+
+def uv_python_dir(home: Path) -> Path:
+    """Where `uv python install` puts interpreters."""
+    if os.environ.get("UV_PYTHON_INSTALL_DIR"):
+        return Path(os.environ["UV_PYTHON_INSTALL_DIR"])
+    return Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share") / "uv" / "python"
+
+
 def candidate_paths() -> list[tuple[str, str]]:
-    """(path, source) of interpreters on PATH and in pyenv, without duplicates of the same file."""
+    """(path, source) of interpreters on PATH, in pyenv, conda, uv and the usual install folders,
+    without duplicates of the same file. An interpreter is labelled by the tool that manages it even
+    when PATH finds it first, so a person can tell the conda base from the system Python."""
     found: list[tuple[str, str]] = []
     seen: set[str] = set()
+    home = Path.home()
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", home / ".pyenv"))
+    conda = conda_prefixes(home)
+    uv_dir = uv_python_dir(home)
+    managers = [(pyenv_root, "pyenv"), (uv_dir, "uv")] + [(c, "conda") for c in conda]
 
     def add(p: str, source: str) -> None:
         real = os.path.realpath(p)
         if real in seen or not os.access(p, os.X_OK) or os.path.isdir(p):
             return
         seen.add(real)
-        found.append((p, source))
+        found.append((p, next((label for root, label in managers if Path(p).is_relative_to(root)), source)))
 
-    names = ["python3", "python"] + [f"python3.{m}" for m in range(30, 5, -1)] + ["python2", "python2.7"]
-    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    for d in os.environ.get("PATH", "").split(os.pathsep):
-        if not d or Path(d) == pyenv_root / "shims":
-            continue  # pyenv shims resolve through pyenv; the versions folder is read directly below
-        for name in names:
+    def add_dir(d: str | Path, source: str) -> None:
+        for name in _NAMES:
             p = os.path.join(d, name)
             if os.path.exists(p):
-                add(p, "PATH")
-    versions = pyenv_root / "versions"
-    if versions.is_dir():
-        for v in sorted(versions.iterdir()):
-            for name in ("python3", "python"):
-                p = v / "bin" / name
-                if p.exists():
-                    add(str(p), "pyenv")
-                    break
+                add(p, source)
+
+    def add_prefix(prefix: Path, source: str) -> None:
+        """One interpreter per install prefix: bin/python3, else bin/python."""
+        for name in ("python3", "python"):
+            p = prefix / "bin" / name
+            if p.exists():
+                add(str(p), source)
+                return
+
+    for d in os.environ.get("PATH", "").split(os.pathsep):
+        if d and Path(d) != pyenv_root / "shims":  # shims resolve through pyenv; its versions are read below
+            add_dir(d, "PATH")
+    if (pyenv_root / "versions").is_dir():
+        for v in sorted((pyenv_root / "versions").iterdir()):
+            add_prefix(v, "pyenv")
+    for prefix in conda:
+        add_prefix(prefix, "conda")
+    if uv_dir.is_dir():
+        for v in sorted(uv_dir.iterdir()):
+            add_prefix(v, "uv")
+    for d, source in _COMMON_DIRS:
+        add_dir(d, source)
+    add_dir(home / ".local" / "bin", "user")
     return found
+
+
+def venv_hint(info: PythonInfo, debian_marker: Path = Path("/etc/debian_version")) -> str | None:
+    """Debian and Ubuntu ship venv/ensurepip in a separate python3.X-venv package. Only their own
+    interpreters (under /usr, not /usr/local) are fixed by installing it."""
+    v = Version(info.version)
+    real = os.path.realpath(info.path)
+    if info.venv_ok or v.major != 3 or not debian_marker.exists():
+        return None
+    if not real.startswith("/usr/") or real.startswith("/usr/local/"):
+        return None
+    return f"apt install python{v.major}.{v.minor}-venv"
 
 
 def find_pythons() -> list[PythonInfo]:
