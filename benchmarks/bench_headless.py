@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -55,7 +54,8 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--python", default=shutil.which("python3.12") or sys.executable)
+    ap.add_argument("--python", default=getattr(sys, "_base_executable", sys.executable),
+                    help="interpreter for both venvs (default: the one running this script, outside its venv)")
     args = ap.parse_args()
     py = os.path.realpath(args.python)
     house = wheelhouse(py)
