@@ -295,3 +295,58 @@ def test_help_and_version(env: dict[str, str]) -> None:
     assert h.code == 0 and "examples:" in h.stdout and "exit codes" in h.stdout
     v = run_wizard("--version", env=env)
     assert v.code == 0 and v.stdout.strip().startswith("python -m wizard ")
+
+
+def test_failure_before_any_environment_logs_to_the_state_dir(pip_env: dict[str, str], tmp_path: Path) -> None:
+    fake = tmp_path / "bin" / "python3"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'venv: simulated failure' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    machine = write_json(tmp_path / "m.json", {"os": "linux", "arch": "x86_64", "disk_free_bytes": 10**11,
+                                               "pythons": [{"path": str(fake), "version": "3.12.4"}]})
+    target = tmp_path / "never"
+    a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-alpha"]))
+    state = tmp_path / "state"
+    r = run_wizard("--answers", str(a), "--machine", str(machine), "--json", env=wizard_env(pip_env, state))
+    assert r.code == 1
+    done = r.of("done")[0]
+    assert done["environment"] is None and set(done["files"]) == {"log"}
+    log = Path(done["files"]["log"])
+    assert log.parent == state / "logs" and "simulated failure" in log.read_text()
+    assert not target.exists()
+
+
+def test_terminal_output_shows_progress_bars(index_server: IndexServer, machine_file: Path, env: dict[str, str],
+                                             tmp_path: Path) -> None:
+    import pty
+
+    target = tmp_path / "tty"
+    a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-alpha"], index=_idx(index_server)))
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(wizard_argv("--answers", str(a), "--machine", str(machine_file)), env={**env, "COLUMNS": "100"},
+                            cwd=REPO, stdin=subprocess.DEVNULL, stdout=follower, stderr=follower)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=120) == 0
+    os.close(leader)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert "\x1b[" in screen                     # rich drew on the terminal, not plain lines
+    assert "environment ready" in screen and "import wizlab-alpha" in screen
+    assert not screen.lstrip().startswith("[")   # no plain timestamps in a terminal
+
+
+@pytest.mark.skipif(pyenv_python("2.7") is None and pyenv_python("3.8") is None, reason="needs an old pyenv Python")
+def test_old_interpreter_path_is_refused(machine_file: Path, env: dict[str, str], tmp_path: Path) -> None:
+    old = pyenv_python("3.8") or pyenv_python("2.7")
+    a = write_json(tmp_path / "a.json", answers(tmp_path / "e", environment={"kind": "venv", "path": str(tmp_path / "e"),
+                                                                             "python": str(old)}))
+    r = run_wizard("--answers", str(a), "--machine", str(machine_file), "--dry-run", env=env)
+    assert r.code == 2 and "targets 3.9 and newer" in r.stderr and not (tmp_path / "e").exists()

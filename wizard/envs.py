@@ -20,9 +20,9 @@ FolderKind = Literal["missing", "empty", "venv", "conda", "other", "file"]
 
 
 def env_python(env: Path, os_name: str = os.name) -> Path:
-    """The interpreter inside a venv or conda env."""
+    """The interpreter inside a venv or conda env (Windows: Scripts\\python.exe, or python.exe in a conda env)."""
     if os_name in ("nt", "windows"):
-        return env / ("Scripts" if (env / "Scripts").is_dir() or (env / "pyvenv.cfg").exists() else "") / "python.exe"
+        return env / "python.exe" if (env / "conda-meta").is_dir() else env / "Scripts" / "python.exe"
     return env / "bin" / "python"
 
 
