@@ -297,7 +297,8 @@ def test_help_and_version(env: dict[str, str]) -> None:
     assert v.code == 0 and v.stdout.strip().startswith("python -m wizard ")
 
 
-def test_failure_before_any_environment_logs_to_the_state_dir(pip_env: dict[str, str], tmp_path: Path) -> None:
+def test_failure_before_any_environment_logs_to_the_state_dir(index_server: IndexServer, pip_env: dict[str, str],
+                                                              tmp_path: Path) -> None:
     fake = tmp_path / "bin" / "python3"
     fake.parent.mkdir()
     fake.write_text("#!/bin/sh\necho 'venv: simulated failure' >&2\nexit 1\n")
@@ -305,7 +306,7 @@ def test_failure_before_any_environment_logs_to_the_state_dir(pip_env: dict[str,
     machine = write_json(tmp_path / "m.json", {"os": "linux", "arch": "x86_64", "disk_free_bytes": 10**11,
                                                "pythons": [{"path": str(fake), "version": "3.12.4"}]})
     target = tmp_path / "never"
-    a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-alpha"]))
+    a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-alpha"], index=_idx(index_server)))
     state = tmp_path / "state"
     r = run_wizard("--answers", str(a), "--machine", str(machine), "--json", env=wizard_env(pip_env, state))
     assert r.code == 1

@@ -105,7 +105,7 @@ def _run_headless(args: argparse.Namespace) -> int:
     from wizard.engine import Execution, prepare_files
     from wizard.events import PlanReady
 
-    prepared = prepare_files(args.answers, args.machine)
+    prepared = prepare_files(args.answers, args.machine, preflight=not args.dry_run)
     if args.dry_run:
         if args.json:
             from wizard.output import JsonPrinter

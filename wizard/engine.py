@@ -46,18 +46,30 @@ def detect_or_load(machine_file: Path | None, target: Path | None) -> Machine:
     return detect_machine(target)
 
 
-def prepare(answers: Answers, machine: Machine, catalog: Catalog | None = None) -> Prepared:
-    """Plan, refusing (RequestError) what this machine cannot serve; nothing is created."""
+def prepare(answers: Answers, machine: Machine, catalog: Catalog | None = None, *, preflight: bool = False) -> Prepared:
+    """Plan, refusing (RequestError) what this machine cannot serve; nothing is created. With
+    preflight, for a real run only (never a dry run or the TUI's review: it is network), also ask
+    the package indexes the plan uses for a file of every requirement a rerun will not skip
+    (wizard.preflight)."""
     catalog = catalog or load_catalog()
     _check_env_refs(answers)
-    return Prepared(answers, machine, catalog, make_plan(answers, machine, catalog))
+    plan = make_plan(answers, machine, catalog)
+    if preflight:
+        from dataclasses import replace
+
+        from wizard.preflight import check_indexes   # imports httpx: kept off the dry-run path
+
+        state = envs.read_state(Path(plan.target.path)) or {}
+        done = frozenset(r for s in plan.steps if s.kind == "pip" and _skip_reason(s, plan, state) for r in s.requirements)
+        plan = replace(plan, notes=(*plan.notes, *check_indexes(plan, answers, machine, skip=done)))
+    return Prepared(answers, machine, catalog, plan)
 
 
-def prepare_files(answers_file: Path, machine_file: Path | None) -> Prepared:
+def prepare_files(answers_file: Path, machine_file: Path | None, *, preflight: bool = False) -> Prepared:
     catalog = load_catalog()
     answers = load_answers(answers_file, catalog)
     target = Path(answers.environment.path).expanduser() if answers.environment.path else None
-    return prepare(answers, detect_or_load(machine_file, target), catalog)
+    return prepare(answers, detect_or_load(machine_file, target), catalog, preflight=preflight)
 
 
 def _check_env_refs(answers: Answers) -> None:

@@ -19,6 +19,8 @@ class Decision:
     why: str
     packages: tuple[str, ...]
     index_url: str | None = None
+    python: str = ""             # PEP 440 specifier of the Pythons this build has wheels for ("" = any)
+    size_mb: int = 0             # installed size estimate, for the disk check
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

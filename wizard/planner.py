@@ -9,10 +9,9 @@ import json
 import os
 from pathlib import Path
 
-from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from wizard import builds, envs
+from wizard import builds, conda, envs, preflight
 from wizard.answers import Answers, Index
 from wizard.catalog import Catalog, expand
 from wizard.machine import Machine, PythonInfo
@@ -25,25 +24,30 @@ PIP_COMMON = ("--no-input", "--disable-pip-version-check", "--no-color")
 VERIFY_PROBE = Path(__file__).parent / "probes" / "verify_probe.py"
 
 
-def _python_range(frameworks: list[str], catalog: Catalog) -> SpecifierSet:
-    spec = SpecifierSet()
-    for fid in frameworks:
-        spec &= SpecifierSet(catalog.frameworks[fid].python)
-    return spec
-
-
 def _minor(v: str) -> str:
     return ".".join(v.split(".")[:2])
 
 
-def _works_with(spec: SpecifierSet) -> str:
-    ok = [f"3.{m}" for m in range(9, 20) if spec.contains(f"3.{m}.0")]
-    return ", ".join(ok) if ok else "no current Python"
+def _works_with(options: builds.BuildOptions) -> str:
+    return ", ".join(options.works_with()) or "no Python the catalog knows"
 
 
-def _choose_python(answers: Answers, machine: Machine, frameworks: list[str], catalog: Catalog) -> PythonInfo:
-    """The requested interpreter, or the newest detected one that every chosen framework supports."""
-    spec = _python_range(frameworks, catalog)
+def _preferred(options: builds.BuildOptions, version: str) -> tuple[int, Version]:
+    """Rank of a Python: first the one whose builds use the GPU for most frameworks, then the newest."""
+    return options.gpu_count(version), Version(version)
+
+
+def _cannot_run(options: builds.BuildOptions, versions: list[str]) -> RequestError:
+    """Which frameworks no offered Python can serve, and the Pythons that would work."""
+    names = [t for t in options.titles.values() if all(t in options.unsupported(v) for v in versions)]
+    shown = ", ".join(sorted({_minor(v) for v in versions}, key=Version))
+    return RequestError(f"{', '.join(names) or 'this selection'} cannot run on Python {shown}",
+                        f"Pythons that work for this selection: {_works_with(options)}")
+
+
+def _choose_python(answers: Answers, machine: Machine, options: builds.BuildOptions) -> PythonInfo:
+    """The requested interpreter, or the detected one that every chosen framework and build supports:
+    the one whose builds use the GPU most, then the newest (TensorFlow with 3.14 and 3.12 → 3.12)."""
     request = parse_python_request(answers.environment.python) if answers.environment.python else None
     pool = [p for p in machine.pythons if is_supported_target(p)]
     if request and request.path:
@@ -63,13 +67,28 @@ def _choose_python(answers: Answers, machine: Machine, frameworks: list[str], ca
             have = ", ".join(sorted({_minor(p.version) for p in pool}, key=Version, reverse=True)) or "none"
             raise RequestError(f"no detected Python matches {request.text!r} (found: {have})",  # type: ignore[union-attr]
                                "install that Python (e.g. with pyenv or your package manager) or change environment.python")
-    fitting = [p for p in candidates if spec.contains(Version(p.version), prereleases=True)]
+    fitting = [p for p in candidates if options.fits(p.version)]
     if not fitting:
-        names = ", ".join(catalog.frameworks[f].title for f in frameworks
-                          if not any(SpecifierSet(catalog.frameworks[f].python).contains(Version(p.version)) for p in candidates))
-        raise RequestError(f"{names} cannot run on Python {', '.join(sorted({_minor(p.version) for p in candidates}))}",
-                           f"Pythons that work for this selection: {_works_with(spec)}")
-    return max(fitting, key=lambda p: Version(p.version))
+        raise _cannot_run(options, [p.version for p in candidates])
+    return max(fitting, key=lambda p: _preferred(options, p.version))
+
+
+def _conda_python(answers: Answers, options: builds.BuildOptions) -> str:
+    """conda installs any Python, so choose among the catalog's known versions, as for detected ones."""
+    text = answers.environment.python
+    request = parse_python_request(text) if text else None
+    if request and request.path:
+        raise RequestError("a conda environment gets its Python from conda, not from an interpreter path",
+                           "give a version such as '3.12' in environment.python")
+    wanted = [v for v in options.pythons if request is None or request.spec is None
+              or request.spec.contains(Version(v), prereleases=True)]
+    if not wanted:
+        raise RequestError(f"no Python version the catalog knows matches {text!r}",
+                           f"give one of {', '.join(options.pythons)}")
+    fitting = [v for v in wanted if options.fits(v)]
+    if not fitting:
+        raise _cannot_run(options, wanted)
+    return max(fitting, key=lambda v: _preferred(options, v))
 
 
 def _index_args(index: Index, url: str | None = None) -> list[str]:
@@ -104,11 +123,41 @@ def _offline_has_pip(index: Index) -> bool:
     return False
 
 
-def _resolve_target(answers: Answers, machine: Machine, frameworks: list[str], catalog: Catalog) -> Target:
+def _reusable(path: Path, folder: envs.FolderKind, python_version: str) -> bool:
+    """Whether the target folder is an environment the wizard made with this Python (rerun), refusing
+    anything else that is not new or empty."""
+    if folder == "file":
+        raise RequestError(f"{path} exists and is not a folder", "choose another environment path")
+    if folder == "other":
+        raise RequestError(f"{path} exists, is not empty and is not an environment; nothing in it was touched",
+                           "choose a new or empty folder")
+    if folder not in ("venv", "conda"):
+        return False
+    state = envs.read_state(path)
+    if state is None or not state.get("created"):
+        raise RequestError(f"{path} is an environment the wizard did not create; it will not install into it",
+                           "use kind 'existing' to install into it, or choose a new path")
+    made_with = envs.venv_version(path) or state.get("python_version", "")
+    if _minor(made_with) != _minor(python_version):
+        raise RequestError(f"{path} was made with Python {made_with}, but this plan uses Python {python_version}",
+                           "choose another path, or ask for that Python in environment.python")
+    return True
+
+
+def _conda_target(answers: Answers, machine: Machine, options: builds.BuildOptions) -> Target:
+    """A conda environment at environment.path, or named: in the tool's first envs directory."""
+    env = answers.environment
+    tool = conda.require_tool()
+    prefix = Path(os.path.abspath(os.path.expanduser(env.path))) if env.path else conda.envs_dir(tool) / (env.name or "")
+    version = _conda_python(answers, options)
+    reuse = _reusable(prefix, envs.classify(prefix), version)
+    return Target("conda", str(prefix), tool.path, version, str(envs.env_python(prefix, machine.os)), reuse=reuse)
+
+
+def _resolve_target(answers: Answers, machine: Machine, options: builds.BuildOptions) -> Target:
     env = answers.environment
     if env.kind == "conda":
-        raise RequestError("conda environments are not supported by this version yet",
-                           "use kind 'venv', or create the conda env yourself and use kind 'existing'")
+        return _conda_target(answers, machine, options)
     path = Path(os.path.abspath(os.path.expanduser(env.path or "")))
     folder = envs.classify(path)
     if env.kind == "existing":
@@ -124,28 +173,12 @@ def _resolve_target(answers: Answers, machine: Machine, frameworks: list[str], c
                                "create a venv instead (kind 'venv')")
         if env.python and not parse_python_request(env.python).accepts(info) and "/" not in env.python:
             raise RequestError(f"the environment at {path} has Python {info.version}, not {env.python}")
-        spec = _python_range(frameworks, catalog)
-        if not spec.contains(Version(info.version), prereleases=True):
+        if not options.fits(info.version):
             raise RequestError(f"the environment at {path} has Python {info.version}, which this selection does not support",
-                               f"Pythons that work: {_works_with(spec)}")
+                               f"Pythons that work: {_works_with(options)}")
         return Target("existing", str(path), str(py), info.version, str(py), reuse=True)
-    py = _choose_python(answers, machine, frameworks, catalog)
-    reuse = False
-    if folder == "file":
-        raise RequestError(f"{path} exists and is not a folder", "choose another environment path")
-    if folder in ("venv", "conda"):
-        state = envs.read_state(path)
-        if state is None or not state.get("created"):
-            raise RequestError(f"{path} is an environment the wizard did not create; it will not install into it",
-                               "use kind 'existing' to install into it, or choose a new path")
-        made_with = envs.venv_version(path) or state.get("python_version", "")
-        if _minor(made_with) != _minor(py.version):
-            raise RequestError(f"{path} was made with Python {made_with}, but this plan uses Python {py.version}",
-                               "choose another path, or ask for that Python in environment.python")
-        reuse = True
-    elif folder == "other":
-        raise RequestError(f"{path} exists, is not empty and is not an environment; nothing in it was touched",
-                           "choose a new or empty folder")
+    py = _choose_python(answers, machine, options)
+    reuse = _reusable(path, folder, py.version)
     if not py.venv_ok:
         raise RequestError(f"Python {py.version} at {py.path} cannot create virtual environments (venv/ensurepip missing)",
                            py.venv_hint or "install your distribution's venv package for that Python")
@@ -187,15 +220,21 @@ def _install_steps(target: Target, decisions: list[Decision], answers: Answers, 
 def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
     """The whole plan, or RequestError/InputError when this machine cannot serve the request."""
     frameworks = expand(catalog, answers.profile, answers.frameworks)
-    target = _resolve_target(answers, machine, frameworks, catalog)
     custom_index = bool(answers.index.url or answers.index.offline)
-    decisions = builds.decide(frameworks, machine, answers.accelerator, catalog, custom_index)
+    options = builds.candidates(frameworks, machine, answers.accelerator, catalog, custom_index)
+    target = _resolve_target(answers, machine, options)
+    decisions = options.pick(target.python_version)
     notes: list[str] = []
     steps: list[Step] = []
     if target.kind == "venv":
         steps.append(Step("create-venv", "create", f"Create a virtual environment with Python {target.python_version}",
                           "An isolated environment keeps this setup's packages away from the system and other projects.",
                           (target.python, "-m", "venv", target.path)))
+    elif target.kind == "conda":
+        steps.append(Step("create-conda", "create", f"Create a conda environment with Python {target.python_version}",
+                          f"{Path(target.python).name} provides the Python; pip inside the environment installs the rest, "
+                          "so every build choice above holds as in a venv.",
+                          conda.create_argv(target.python, target.path, target.python_version)))
     upgrade = answers.options.upgrade_pip and target.kind == "venv"
     if upgrade and answers.index.offline and not _offline_has_pip(answers.index):
         upgrade = False
@@ -216,11 +255,8 @@ def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
         steps.append(Step("pip-check", "check", "Check for dependency conflicts",
                           "`pip check` finds installed packages whose requirements are not met.",
                           _pip(target.env_python, "check")))
-    disk = sum(catalog.frameworks[f].size_mb for f in frameworks) * 1_000_000 + (30_000_000 if target.kind == "venv" else 0)
-    free = machine.disk_free_bytes
-    if free is not None and disk > free:
-        raise RequestError(f"not enough disk space at {target.path}: this setup needs about {disk / 1e9:.1f} GB, "
-                           f"{free / 1e9:.1f} GB is free", "free some space or choose a path on another disk")
+    disk = preflight.disk_needed(decisions, target.kind)
+    preflight.check_disk(disk, machine.disk_free_bytes, target.path)
     return Plan(target, tuple(frameworks), tuple(decisions), tuple(steps), disk, tuple(notes))
 
 

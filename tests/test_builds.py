@@ -1,0 +1,317 @@
+"""The build choice: which build of each framework a machine gets, and the Python that goes with it.
+
+One table of machines × framework sets, each row with the expected variant and a word of the
+reason, planned through the real planner (no subprocess, no network, no torch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+import pytest
+from packaging.specifiers import SpecifierSet
+
+from wizard import builds
+from wizard.answers import Accelerator, Answers, Environment, Index
+from wizard.catalog import Catalog, IndexTable, TorchRelease, load_catalog
+from wizard.machine import Machine, Nvidia, NvidiaGpu, PythonInfo, Rocm, RocmGpu
+from wizard.plan import Plan
+from wizard.planner import make_plan
+from wizard.problems import RequestError
+
+CATALOG = load_catalog()
+TORCH = "https://download.pytorch.org/whl/"
+
+# GPUs by what people call them: (name, compute capability)
+K40 = ("Tesla K40m", "3.5")
+GTX1080TI = ("NVIDIA GeForce GTX 1080 Ti", "6.1")
+V100 = ("Tesla V100-SXM2-16GB", "7.0")
+RTX3090 = ("NVIDIA GeForce RTX 3090", "8.6")
+RTX4090 = ("NVIDIA GeForce RTX 4090", "8.9")
+RTX4070 = ("NVIDIA GeForce RTX 4070", "8.9")
+H100 = ("NVIDIA H100 80GB HBM3", "9.0")
+RTX5090 = ("NVIDIA GeForce RTX 5090", "12.0")
+
+# driver → the CUDA it reports (what NVML says)
+DRIVERS = {"418.87.01": "10.1", "470.256.02": "11.4", "527.41": "12.0", "535.183.01": "12.2", "550.54.14": "12.4",
+           "560.94": "12.6", "566.36": "12.7", "570.124.04": "12.8", "580.65.06": "13.0", "595.10": "13.2"}
+
+
+def machine(*gpus: tuple[str, str | None], driver: str | None = None, os: Literal["linux", "darwin", "windows"] = "linux", arch: str = "x86_64",
+            wsl: bool = False, pythons: tuple[str, ...] = ("3.12.3",), rocm: str | None = None, mps: bool = False,
+            disk_gb: float = 10_000) -> Machine:
+    nvidia = None
+    if gpus:
+        nvidia = Nvidia(driver=driver, cuda=DRIVERS.get(driver or ""),
+                        gpus=[NvidiaGpu(name=n, compute_capability=cc if driver else None) for n, cc in gpus])
+    amd = Rocm(version=rocm, gpus=[RocmGpu(name="AMD Instinct MI250X", arch="gfx90a")]) if rocm else None
+    return Machine(os=os, arch=arch, wsl=wsl, nvidia=nvidia, rocm=amd, mps=mps, disk_free_bytes=int(disk_gb * 1e9),
+                   pythons=[PythonInfo(path=f"/opt/python{v}/bin/python3", version=v) for v in pythons])
+
+
+def answers(tmp: Path, frameworks: list[str], accelerator: Accelerator = "auto", index_url: str | None = None,
+            python: str | None = None, profile: str | None = None) -> Answers:
+    return Answers(version=1, environment=Environment(kind="venv", path=str(tmp / "env"), python=python),
+                   profile=profile, frameworks=frameworks, accelerator=accelerator,
+                   index=Index(url=index_url))
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    machine: Machine
+    frameworks: list[str]
+    expect: dict[str, tuple[str, str]] = field(default_factory=dict)   # framework → (variant, a word of the why)
+    accelerator: Accelerator = "auto"
+    refuse: str | None = None                                          # words of the refusal instead
+    packages: dict[str, str] = field(default_factory=dict)             # framework → its one requirement
+    index: dict[str, str | None] = field(default_factory=dict)         # framework → index URL (None: PyPI / theirs)
+    index_url: str | None = None                                       # the user's own index
+    python: str | None = None                                          # the Python minor the plan must use
+
+
+CASES = [
+    # Pascal: only cu126 has 6.x code, even on a driver that runs CUDA 13
+    Case("pascal-1080ti-580", machine(GTX1080TI, driver="580.65.06"), ["pytorch"], {"pytorch": ("cu126", "6.1")},
+         packages={"pytorch": "torch==2.13.*"}, index={"pytorch": TORCH + "cu126"}),
+    # Volta: cu130 starts at 7.5, so torch 2.13's cu126
+    Case("volta-v100-580", machine(V100, driver="580.65.06"), ["pytorch"], {"pytorch": ("cu126", "7.0")}),
+    # Volta on Python 3.9: torch 2.8, whose cu128 has 7.0 code again
+    Case("volta-v100-570-py39", machine(V100, driver="570.124.04", pythons=("3.9.18",)), ["pytorch"],
+         {"pytorch": ("cu128", "3.9")}, packages={"pytorch": "torch==2.8.*"}, python="3.9"),
+    # Blackwell on a 12.x driver: torch 2.11 is the newest with cu128, and the note says 580 allows the newest
+    Case("blackwell-5090-570", machine(RTX5090, driver="570.124.04"), ["pytorch"], {"pytorch": ("cu128", "driver ≥ 580 allows torch 2.13")},
+         packages={"pytorch": "torch==2.11.*"}, index={"pytorch": TORCH + "cu128"}),
+    Case("blackwell-5090-580", machine(RTX5090, driver="580.65.06"), ["pytorch"], {"pytorch": ("cu130", "fully supports (CUDA 13.0)")},
+         packages={"pytorch": "torch==2.13.*"}),
+    Case("blackwell-5090-595", machine(RTX5090, driver="595.10"), ["pytorch"], {"pytorch": ("cu132", "12.0")}),
+    Case("ada-4090-550", machine(RTX4090, driver="550.54.14"), ["pytorch"], {"pytorch": ("cu126", "8.9")}),
+    Case("hopper-8xh100-535", machine(*[H100] * 8, driver="535.183.01"), ["pytorch", "tensorflow", "jax"],
+         {"pytorch": ("cu126", "8× NVIDIA H100"), "tensorflow": ("cuda", "CUDA 12"), "jax": ("cuda12", "jax[cuda13] needs driver ≥ 580")},
+         packages={"tensorflow": "tensorflow[and-cuda]", "jax": "jax[cuda12]"}, index={"tensorflow": None, "jax": None}),
+    # mixed GPUs: one build must cover both
+    Case("mixed-3090-4090-550", machine(RTX3090, RTX4090, driver="550.54.14"), ["pytorch"], {"pytorch": ("cu126", "RTX 3090 (8.6)")}),
+    Case("mixed-5090-1080ti-580", machine(RTX5090, GTX1080TI, driver="580.65.06"), ["pytorch"],
+         {"pytorch": ("cpu", "no single torch build")}),
+    Case("mixed-5090-1080ti-cuda", machine(RTX5090, GTX1080TI, driver="580.65.06"), ["pytorch"], accelerator="cuda",
+         refuse="no single torch build has code for every GPU"),
+    # old drivers: 470 still runs cu118 (torch 2.7); 418 runs nothing, so CPU with the fix, or a refusal when cuda is asked
+    Case("old-driver-470-v100", machine(V100, driver="470.256.02"), ["pytorch"],
+         {"pytorch": ("cu118", "driver ≥ 525.60.13 allows torch 2.13")}, packages={"pytorch": "torch==2.7.*"}),
+    Case("too-old-driver-418", machine(V100, driver="418.87.01"), ["pytorch", "tensorflow"],
+         {"pytorch": ("cpu", "install NVIDIA driver ≥ 525.60.13"), "tensorflow": ("cpu", "needs driver ≥ 525.60.13")},
+         index={"pytorch": TORCH + "cpu"}),
+    Case("too-old-driver-418-cuda", machine(V100, driver="418.87.01"), ["pytorch"], accelerator="cuda",
+         refuse="driver 418.87.01 runs none of the torch builds"),
+    Case("kepler-k40-470", machine(K40, driver="470.256.02"), ["pytorch"], {"pytorch": ("cpu", "no torch build in the catalog has code for Tesla K40m (3.5)")}),
+    # a GPU without a driver: CPU builds that say to install one; refused when cuda is asked
+    Case("gpu-no-driver", machine(RTX4090), ["pytorch", "jax"],
+         {"pytorch": ("cpu", "no driver loaded; install NVIDIA driver ≥ 580"), "jax": ("cpu", "no driver loaded")}),
+    Case("gpu-no-driver-cuda", machine(RTX4090), ["pytorch"], accelerator="cuda", refuse="has no driver loaded"),
+    # no GPU at all: PyTorch's CPU index on Linux, never PyPI's CUDA build
+    Case("no-gpu-linux", machine(), ["pytorch", "tensorflow", "numpy"],
+         {"pytorch": ("cpu", "CPU index"), "tensorflow": ("cpu", "No GPU"), "numpy": ("default", "no hardware-specific")},
+         packages={"pytorch": "torch"}, index={"pytorch": TORCH + "cpu", "numpy": None}),
+    Case("no-gpu-cuda", machine(), ["numpy"], accelerator="cuda", refuse="has no NVIDIA GPU"),
+    # WSL2: like Linux, with the Windows driver's minimums
+    Case("wsl2-3080-560", machine(RTX3090, driver="560.94", wsl=True), ["pytorch", "tensorflow", "jax"],
+         {"pytorch": ("cu126", "8.6"), "tensorflow": ("cuda", "driver 560.94"), "jax": ("cuda12", "experimental")}),
+    Case("wsl2-driver-below-windows-minimum", machine(RTX3090, driver="527.41", wsl=True), ["pytorch"],
+         {"pytorch": ("cu118", "cu126 needs driver ≥ 528.33")}),
+    # Apple silicon: PyPI's torch with MPS; TensorFlow and JAX on the CPU
+    Case("macos-arm64", machine(os="darwin", arch="arm64", mps=True), ["pytorch", "tensorflow", "jax"],
+         {"pytorch": ("mps", "MPS"), "tensorflow": ("cpu", "no MPS build of TensorFlow"), "jax": ("cpu", "no MPS build")},
+         packages={"pytorch": "torch"}, index={"pytorch": None}),
+    Case("macos-arm64-mps-tensorflow", machine(os="darwin", arch="arm64", mps=True), ["tensorflow"], accelerator="mps",
+         refuse="no MPS build of TensorFlow"),
+    Case("linux-mps", machine(RTX4090, driver="550.54.14"), ["pytorch"], accelerator="mps", refuse="needs macOS on Apple silicon"),
+    Case("macos-intel", machine(os="darwin", arch="x86_64"), ["pytorch"], refuse="PyTorch publishes no wheels for darwin-x86_64"),
+    # Windows: CUDA builds from the index; TensorFlow and JAX have no GPU build there
+    Case("windows-4070-566", machine(RTX4070, driver="566.36", os="windows", arch="AMD64"), ["pytorch", "tensorflow", "jax"],
+         {"pytorch": ("cu126", "8.9"), "tensorflow": ("cpu", "native Windows"), "jax": ("cpu", "Linux only")},
+         index={"pytorch": TORCH + "cu126"}),
+    Case("windows-no-gpu", machine(os="windows", arch="AMD64"), ["pytorch"], {"pytorch": ("cpu", "from PyPI")}, index={"pytorch": None}),
+    Case("windows-tensorflow-cuda", machine(RTX4070, driver="566.36", os="windows", arch="AMD64"), ["tensorflow"],
+         accelerator="cuda", refuse="native Windows ended with 2.10"),
+    # ROCm: the newest build not newer than the ROCm installed
+    Case("rocm-6.4", machine(rocm="6.4.1"), ["pytorch"], {"pytorch": ("rocm6.4", "ROCm 6.4.1")},
+         packages={"pytorch": "torch==2.9.*"}, index={"pytorch": TORCH + "rocm6.4"}),
+    Case("rocm-7.2", machine(rocm="7.2.0"), ["pytorch"], {"pytorch": ("rocm7.2", "rocm7.2")}, packages={"pytorch": "torch==2.13.*"}),
+    Case("rocm-6.1-too-old", machine(rocm="6.1.2"), ["pytorch", "tensorflow"],
+         {"pytorch": ("cpu", "upgrade ROCm to ≥ 7.1"), "tensorflow": ("cpu", "no ROCm build of TensorFlow")}),
+    Case("rocm-asked-on-nvidia", machine(RTX4090, driver="550.54.14"), ["pytorch"], accelerator="rocm", refuse="no AMD GPU"),
+    # Python: TensorFlow has no wheel for 3.14; JAX 0.11+ needs 3.12, 0.7-0.10 serve 3.11; TF 2.20 serves 3.9
+    Case("tensorflow-py314-only", machine(pythons=("3.14.0",)), ["tensorflow"], refuse="TensorFlow cannot run on Python 3.14"),
+    Case("tensorflow-py39", machine(RTX4090, driver="550.54.14", pythons=("3.9.18",)), ["tensorflow"],
+         {"tensorflow": ("cuda", "TensorFlow 2.21 (cuda) has no wheels for Python 3.9")},
+         packages={"tensorflow": "tensorflow[and-cuda]==2.20.*"}),
+    Case("jax-old-driver-535", machine(RTX4090, driver="535.183.01"), ["jax"], {"jax": ("cuda12", "needs driver ≥ 580")}),
+    Case("jax-new-driver-580", machine(RTX5090, driver="580.65.06"), ["jax"], {"jax": ("cuda13", "≥ 7.5")},
+         packages={"jax": "jax[cuda13]"}),
+    Case("jax-580-volta", machine(V100, driver="580.65.06"), ["jax"], {"jax": ("cuda12", "needs compute capability ≥ 7.5")}),
+    Case("jax-py311", machine(RTX4090, driver="550.54.14", pythons=("3.11.7",)), ["jax"], {"jax": ("cuda12", "3.11")},
+         packages={"jax": "jax[cuda12]>=0.7,<0.11"}),
+    Case("jax-linux-arm64", machine(H100, driver="580.65.06", arch="aarch64"), ["jax", "pytorch"],
+         {"jax": ("cuda13", "9.0"), "pytorch": ("cpu", "no CUDA build of torch for linux-arm64")}),
+    # disk, forced CPU, the user's own index
+    Case("too-little-disk", machine(RTX4090, driver="550.54.14", disk_gb=2), ["pytorch"],
+         refuse="needs about 5.5 GB, 2.0 GB is free"),
+    Case("forced-cpu", machine(RTX4090, driver="550.54.14"), ["pytorch", "jax"], accelerator="cpu",
+         expect={"pytorch": ("cpu", "accelerator 'cpu'"), "jax": ("cpu", "accelerator 'cpu'")}, index={"pytorch": TORCH + "cpu"}),
+    Case("own-index-5090-570", machine(RTX5090, driver="570.124.04"), ["pytorch"], index_url="https://mirror.example/simple/",
+         expect={"pytorch": ("cu128", "must serve the cu128 build from https://download.pytorch.org/whl/cu128")}, index={"pytorch": None}),
+    Case("own-index-5090-580", machine(RTX5090, driver="580.65.06"), ["pytorch"], index_url="https://mirror.example/simple/",
+         expect={"pytorch": ("cu130", "PyPI's own Linux torch 2.13 is this cu130 build")}),
+    Case("own-index-no-gpu", machine(), ["pytorch"], index_url="https://mirror.example/simple/",
+         expect={"pytorch": ("cpu", "PyPI's own Linux torch is the CUDA cu130 build")}, index={"pytorch": None}),
+    Case("unknown-capability", machine(("Some NVIDIA GPU", None), driver="580.65.06"), ["pytorch"],
+         {"pytorch": ("cu130", "unknown: not checked")}),
+]
+
+
+def _plan(case: Case, tmp_path: Path) -> Plan:
+    return make_plan(answers(tmp_path, case.frameworks, case.accelerator, case.index_url), case.machine, CATALOG)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_build_choice(case: Case, tmp_path: Path) -> None:
+    if case.refuse:
+        with pytest.raises(RequestError) as err:
+            _plan(case, tmp_path)
+        assert case.refuse in f"{err.value.message} {err.value.hint}"
+        return
+    plan = _plan(case, tmp_path)
+    got = {d.framework: d for d in plan.decisions}
+    for fid, (variant, word) in case.expect.items():
+        assert (got[fid].variant, fid) == (variant, fid), got[fid].why
+        assert word in got[fid].why, got[fid].why
+        assert got[fid].why.endswith((".", ".)")) and "\n" not in got[fid].why
+    for fid, requirement in case.packages.items():
+        assert got[fid].packages == (requirement,)
+    for fid, url in case.index.items():
+        assert got[fid].index_url == url
+    if case.python:
+        assert plan.target.python_version.startswith(case.python + ".")
+
+
+def test_the_table_covers_what_the_issue_asks() -> None:
+    assert len(CASES) >= 25
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+# ---- the Python choice ------------------------------------------------------------------------------
+
+
+def test_tensorflow_with_314_and_312_takes_312(tmp_path: Path) -> None:
+    plan = make_plan(answers(tmp_path, ["tensorflow"]), machine(pythons=("3.14.0", "3.12.3")), CATALOG)
+    assert plan.target.python_version == "3.12.3"
+
+
+def test_without_tensorflow_the_newest_python_wins(tmp_path: Path) -> None:
+    plan = make_plan(answers(tmp_path, ["pytorch"]), machine(pythons=("3.12.3", "3.14.0")), CATALOG)
+    assert plan.target.python_version == "3.14.0"
+
+
+def test_an_older_python_is_taken_when_only_it_gets_the_gpu(tmp_path: Path) -> None:
+    """Driver 470 runs only torch 2.7's cu118, which has no wheels for 3.14: 3.13 keeps the GPU."""
+    m = machine(V100, driver="470.256.02", pythons=("3.14.0", "3.13.1"))
+    plan = make_plan(answers(tmp_path, ["pytorch"]), m, CATALOG)
+    assert plan.target.python_version == "3.13.1" and plan.decisions[0].variant == "cu118"
+
+
+def test_a_python_without_gpu_wheels_gets_cpu_and_says_which_python_would(tmp_path: Path) -> None:
+    plan = make_plan(answers(tmp_path, ["pytorch"]), machine(V100, driver="470.256.02", pythons=("3.14.0",)), CATALOG)
+    d = plan.decisions[0]
+    assert d.variant == "cpu" and d.index_url == TORCH + "cpu"
+    assert "torch 2.7 with cu118 would use the GPU but has no wheels for Python 3.14; it supports 3.9–3.13" in d.why
+
+
+def test_requested_python_that_no_build_supports_is_refused_with_the_versions_that_work(tmp_path: Path) -> None:
+    m = machine(pythons=("3.14.0", "3.12.3"))
+    with pytest.raises(RequestError) as err:
+        make_plan(answers(tmp_path, ["tensorflow", "jax"], python="3.14"), m, CATALOG)
+    assert err.value.message == "TensorFlow cannot run on Python 3.14"
+    assert err.value.hint == "Pythons that work for this selection: 3.11, 3.12, 3.13"
+
+
+def test_the_decision_carries_the_python_range_of_its_release(tmp_path: Path) -> None:
+    plan = make_plan(answers(tmp_path, ["pytorch"]), machine(RTX5090, driver="570.124.04"), CATALOG)
+    assert plan.decisions[0].python == ">=3.10,<3.15" and plan.to_dict()["decisions"][0]["python"] == ">=3.10,<3.15"
+
+
+# ---- pip steps --------------------------------------------------------------------------------------
+
+
+def test_pytorch_index_url_only_in_the_pytorch_pip_step(tmp_path: Path) -> None:
+    plan = make_plan(answers(tmp_path, [], profile="llm-finetune"), machine(RTX4090, driver="550.54.14"), CATALOG)
+    pips = [s for s in plan.steps if s.kind == "pip" and s.id != "upgrade-pip"]
+    assert [s.id for s in pips] == ["install-pytorch", "install"]
+    torch_step, rest = pips
+    assert torch_step.argv[-3:] == ("--index-url", TORCH + "cu126", "torch==2.13.*")
+    assert not any("download.pytorch.org" in a for a in rest.argv)
+    assert "torch==2.13.*" in rest.argv and "transformers" in rest.argv   # pinned again so pip keeps the build
+
+
+def test_disk_estimate_follows_the_chosen_variant(tmp_path: Path) -> None:
+    sizes = CATALOG.builds.tables["pytorch"].sizes_mb  # type: ignore[union-attr]
+    gpu = make_plan(answers(tmp_path, ["pytorch"]), machine(RTX4090, driver="550.54.14"), CATALOG)
+    cpu = make_plan(answers(tmp_path, ["pytorch"]), machine(), CATALOG)
+    assert gpu.disk_needed_bytes - cpu.disk_needed_bytes == (sizes["cuda"] - sizes["cpu"]) * 1_000_000
+
+
+# ---- the catalog: data that stays consistent ----------------------------------------------------------
+
+
+def test_every_build_figure_has_a_source_and_every_reference_resolves() -> None:
+    b = CATALOG.builds
+    assert b.pythons.source and all(r.source for r in b.cuda_drivers) and all(c.source for c in b.cuda_builds.values())
+    for fid, fw in CATALOG.frameworks.items():
+        if not fw.builds:
+            continue
+        table = b.tables[fw.builds]
+        assert table.sizes_source and table.releases and all(r.source for r in table.releases), fid
+        versions = [r.version for r in table.releases]
+        assert versions == sorted(versions, key=lambda v: tuple(map(int, v.split("."))), reverse=True), fid
+        # the framework's Python range is exactly what its releases together support
+        for py in b.pythons.versions:
+            assert SpecifierSet(fw.python).contains(py) == any(SpecifierSet(r.python).contains(py) for r in table.releases), (fid, py)
+        if isinstance(table, IndexTable):
+            assert set(table.sizes_mb) == {"cpu", "cuda", "rocm", "mps"}
+            for r in table.releases:
+                assert set(r.cuda) <= set(b.cuda_builds) and set(r.archs) <= set(r.cuda) and r.pypi_linux in r.cuda, r.version
+                assert r.cuda == sorted(r.cuda, key=lambda t: int(t[2:])), r.version
+        else:
+            assert all(v.source for v in table.gpu) and set(table.sizes_mb) == {"cpu", *(v.variant for v in table.gpu)}
+            assert {v.cuda for v in table.gpu} <= {r.cuda for r in b.cuda_drivers}
+
+
+def test_a_new_torch_release_is_a_data_change(tmp_path: Path) -> None:
+    """Add torch 2.14 with a cu128 build to a copy of the catalog: the RTX 5090 on driver 570 takes it."""
+    table = CATALOG.builds.tables["pytorch"]
+    assert isinstance(table, IndexTable)
+    new = TorchRelease(version="2.14", python=">=3.11,<3.15", cuda=["cu128", "cu130"], pypi_linux="cu130", source="test")
+    tables = {**CATALOG.builds.tables, "pytorch": msgspec.structs.replace(table, releases=[new, *table.releases])}
+    catalog: Catalog = msgspec.structs.replace(CATALOG, builds=msgspec.structs.replace(CATALOG.builds, tables=tables))
+    plan = make_plan(answers(tmp_path, ["pytorch"]), machine(RTX5090, driver="570.124.04"), catalog)
+    assert plan.decisions[0].packages == ("torch==2.14.*",) and plan.decisions[0].variant == "cu128"
+
+
+def test_decide_without_a_python_gives_what_the_hardware_allows() -> None:
+    """The TUI's frameworks screen asks before a Python is chosen."""
+    [d] = builds.decide(["pytorch"], machine(RTX5090, driver="570.124.04"), "auto", CATALOG, False)
+    assert d.variant == "cu128" and d.packages == ("torch==2.11.*",)
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parents[1] / "assets" / "machines").glob("*.json")), ids=lambda p: p.stem)
+def test_every_shipped_machine_file_plans_the_fine_tuning_stack(path: Path, tmp_path: Path) -> None:
+    from wizard.machine import load_machine
+
+    try:
+        plan = make_plan(answers(tmp_path, [], profile="llm-finetune"), load_machine(path), CATALOG)
+    except RequestError as exc:   # a refusal is fine as long as it says why
+        assert exc.message and exc.hint
+        return
+    assert all(d.why for d in plan.decisions)
