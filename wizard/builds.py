@@ -114,10 +114,12 @@ def platform_key(machine: Machine) -> str:
     return f"{'wsl' if machine.wsl else machine.os}-{arch}"
 
 
-def _gpus_text(gpus: list[NvidiaGpu]) -> str:
-    """'2× RTX 3090 (8.6), RTX 4090 (8.9)'."""
+def _gpus_text(gpus: list[NvidiaGpu], capability: bool = True) -> str:
+    """'2× RTX 3090 (8.6), RTX 4090 (8.9)'; without capability: '2× RTX 3090, RTX 4090'."""
     counts = Counter((g.name, g.compute_capability or "capability unknown") for g in gpus)
-    return ", ".join(f"{f'{n}× ' if n > 1 else ''}{name} ({cc})" for (name, cc), n in counts.items())
+    return ", ".join(f"{f'{n}× ' if n > 1 else ''}{name}" + (f" ({cc})" if capability else "")
+                     for (name, cc), n in counts.items())
+
 
 
 def _cc(text: str) -> tuple[int, int]:
@@ -196,6 +198,11 @@ class _NoGpu:
         return f"CPU build: {self.reason}" + (f"; {self.fix} to use the GPU" if self.fix else "")
 
 
+def _no_driver(gpus: list[NvidiaGpu], driver: str) -> _NoGpu:
+    return _NoGpu(f"the NVIDIA GPU here ({_gpus_text(gpus, capability=False)}) has no driver loaded",
+                  f"install NVIDIA driver ≥ {driver} and run the wizard again")
+
+
 def _cpu_headline(accelerator: Accelerator, missing: _NoGpu | None, gpu_elsewhere: bool) -> str:
     """Why a CPU build: asked for, the GPU cannot be used (and the fix), or no GPU at all. With GPU
     builds ranked above it, only a Python without GPU wheels reaches it, and `pick` says so."""
@@ -221,6 +228,10 @@ class _Torch:
     fid: str
     table: IndexTable
     here: _Here
+
+    @property
+    def title(self) -> str:
+        return self.here.catalog.frameworks[self.fid].title
 
     def archs(self, rel: TorchRelease, tag: str) -> list[str]:
         return rel.archs.get(tag) or self.here.catalog.builds.cuda_builds[tag].archs
@@ -301,8 +312,7 @@ class _Torch:
         if here.platform not in table.cuda_platforms:
             return [], _NoGpu(f"the catalog has no CUDA build of torch for {here.platform}")
         if here.driver is None:
-            return [], _NoGpu(f"the NVIDIA GPU ({gpus}) has no driver loaded",
-                              f"install NVIDIA driver ≥ {here.driver_min(newest_major)} and run the wizard again")
+            return [], _no_driver(here.nv_gpus, here.driver_min(newest_major))
         out: list[Candidate] = []
         for i, rel in enumerate(table.releases):
             tag = self.best_tag(rel)
@@ -380,7 +390,7 @@ class _Torch:
     def candidates(self) -> list[Candidate]:
         here, m, a = self.here, self.here.machine, self.here.accelerator
         if here.platform not in self.table.platforms:
-            raise RequestError(f"PyTorch publishes no wheels for {here.platform}",
+            raise RequestError(f"{self.title} publishes no wheels for {here.platform}",
                                "see pytorch.org/get-started for the platforms it supports")
         gpu: list[Candidate] = []
         missing: list[_NoGpu] = []
@@ -394,7 +404,7 @@ class _Torch:
                 missing += [why_not] if why_not else []
         if a in _ACCEL_NAMES:
             if not gpu:
-                raise _refuse(here, "PyTorch", missing[0] if missing else None)
+                raise _refuse(here, self.title, missing[0] if missing else None)
             return gpu
         return gpu + self.cpu_candidates(_cpu_headline(a, missing[0] if missing and not gpu else None, bool(gpu)))
 
@@ -433,8 +443,7 @@ class _Extras:
         """The newest GPU variant that runs here with its why, or why none does."""
         here = self.here
         if here.driver is None:
-            return None, "", _NoGpu(f"the NVIDIA GPU ({_gpus_text(here.nv_gpus)}) has no driver loaded",
-                                    f"install NVIDIA driver ≥ {here.driver_min(self.table.gpu[0].cuda)} and run the wizard again")
+            return None, "", _no_driver(here.nv_gpus, here.driver_min(self.table.gpu[0].cuda))
         failed: list[str] = []
         for v in self.table.gpu:
             failure = self.variant_failure(v)

@@ -57,7 +57,7 @@ def prepare(answers: Answers, machine: Machine, catalog: Catalog | None = None, 
     if preflight:
         from dataclasses import replace
 
-        from wizard.preflight import check_indexes   # imports httpx: kept off the dry-run path
+        from wizard.preflight import check_indexes
 
         state = envs.read_state(Path(plan.target.path)) or {}
         done = frozenset(r for s in plan.steps if s.kind == "pip" and _skip_reason(s, plan, state) for r in s.requirements)

@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-import httpx
 from packaging import tags
 from packaging.requirements import Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -30,6 +30,9 @@ from wizard.machine import Machine
 from wizard.plan import Decision, Plan
 from wizard.problems import RequestError
 from wizard.redact import expand_env_refs, redact_text, redact_url
+
+if TYPE_CHECKING:
+    import httpx
 
 PYPI_SIMPLE = "https://pypi.org/simple/"
 CONNECT_TIMEOUT_S = 5.0          # an index that does not answer this fast is reported, not waited on
@@ -184,6 +187,8 @@ def _jobs(plan: Plan, answers: Answers, marker_env: dict[str, str], skip: frozen
 
 def _fetch(client: httpx.Client, index: str, project: str) -> list[IndexFile] | None:
     """The project's files on one index; None when the index does not know it (404)."""
+    import httpx
+
     url = expand_env_refs(index).rstrip("/") + f"/{canonicalize_name(project)}/"
     shown = redact_url(index)
     try:
@@ -243,6 +248,8 @@ def check_indexes(plan: Plan, answers: Answers, machine: Machine, skip: frozense
     jobs = _jobs(plan, answers, _marker_env(machine, python), skip)
     if not jobs:
         return []
+    import httpx   # here, not at the top: the planner imports this module for the disk check, and plans need no HTTP client
+
     timeout = httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
     with httpx.Client(timeout=timeout, follow_redirects=True) as client, ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda j: _check(client, j, accepted, python), jobs))
