@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 
@@ -22,6 +24,7 @@ examples:
   python -m wizard --answers my.json --machine assets/machines/rtx4090-driver550.json --dry-run
                                                      plan for another machine
   python -m wizard detect                            show what this machine has
+  python -m wizard doctor --env ~/envs/llm           check an existing environment; change nothing
   python -m wizard schema > answers.schema.json      the answers file's JSON Schema
 
 exit codes: 0 success, 1 an install or verification step failed,
@@ -53,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true", dest="detect_json", help="print a machine file (usable with --machine)")
     d.add_argument("--target", type=Path, default=None, help="measure free disk space here (default: home)")
     sub.add_parser("frameworks", help="list the catalog's profiles and frameworks")
+    doc = sub.add_parser("doctor", help="run the checks and diagnoses on an existing environment, changing nothing "
+                         "(exit 0: all pass, 1: something failed, 2: not an environment)")
+    doc.add_argument("--env", type=Path, required=True, metavar="PATH", help="the environment's folder")
+    doc.add_argument("--json", action="store_true", dest="doctor_json", help="print one JSON event per line on stdout")
+    doc.add_argument("--machine", type=Path, dest="doctor_machine", metavar="FILE",
+                     help="use the described machine (its GPUs) instead of detecting")
     return p
 
 
@@ -101,6 +110,40 @@ def _cmd_detect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextmanager
+def _cancel_on_signals(cancel: Callable[[], None]) -> Iterator[None]:
+    """SIGINT and SIGTERM cancel the run (children included) instead of killing the wizard mid-write."""
+    old = {s: signal.signal(s, lambda _signum, _frame: cancel()) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from wizard.doctor import Doctor, open_environment
+    from wizard.output import make_printer
+
+    env, python = open_environment(args.env)
+    machine_file = args.doctor_machine or args.machine
+    if machine_file is not None:
+        from wizard.machine import load_machine
+
+        machine = load_machine(machine_file)
+    else:
+        from wizard.detect import detect_machine
+
+        machine = detect_machine(env, probe_pythons=False)
+    printer = make_printer(args.doctor_json or args.json)
+    doctor = Doctor(env, python, machine, printer)
+    try:
+        with _cancel_on_signals(doctor.cancel):
+            return doctor.run()
+    finally:
+        printer.close()
+
+
 def _run_headless(args: argparse.Namespace) -> int:
     from wizard.engine import Execution, prepare_files
     from wizard.events import PlanReady
@@ -121,23 +164,17 @@ def _run_headless(args: argparse.Namespace) -> int:
 
     printer = make_printer(args.json)
     run = Execution(prepared, printer)
-
-    def on_signal(signum: int, _frame: object) -> None:
-        run.cancel()
-
-    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return run.run()
+        with _cancel_on_signals(run.cancel):
+            return run.run()
     finally:
         printer.close()
-        for s, h in old.items():
-            signal.signal(s, h)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    json_mode = bool(getattr(args, "json", False))
+    json_mode = bool(getattr(args, "json", False) or getattr(args, "doctor_json", False))
     try:
         if args.command == "schema":
             from wizard.answers import schema_text
@@ -148,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_frameworks()
         if args.command == "detect":
             return _cmd_detect(args)
+        if args.command == "doctor":
+            return _cmd_doctor(args)
         if args.answers is not None:
             if args.prefill is not None:
                 parser.error("--answers and --prefill exclude each other")

@@ -74,6 +74,27 @@ class Check(Event):
 
 
 @dataclass(frozen=True)
+class Diagnosis(Event):
+    """A cause behind failed or suspicious checks: what is wrong, the evidence, and how to fix it."""
+
+    name: ClassVar[str] = "diagnosis"
+    rule: str                       # stable id of the rule that found it, e.g. "cpu-torch-on-gpu"
+    severity: Literal["error", "warning"]   # error: explains a failed check; warning: nothing failed yet
+    cause: str
+    evidence: list[str]
+    fix: str
+    command: str | None = None      # a command that applies the fix, where there is one
+
+
+@dataclass(frozen=True)
+class Report(Event):
+    """A whole report, for `doctor --json` on an environment it may not write into."""
+
+    name: ClassVar[str] = "report"
+    report: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Done(Event):
     name: ClassVar[str] = "done"
     exit_code: int

@@ -7,7 +7,8 @@ import sys
 import time
 from typing import Any, TextIO
 
-from wizard.events import Check, Done, Error, Event, Output, PlanReady, Progress, StepFinished, StepStarted
+from wizard.events import Check, Diagnosis, Done, Error, Event, Output, PlanReady, Progress, Report, StepFinished, StepStarted
+from wizard.report import render_markdown
 
 
 def _size(n: float) -> str:
@@ -38,6 +39,12 @@ def render_plan(plan: dict[str, Any]) -> list[str]:
         lines.append(f"     $ {shlex.join(s['argv'])}")
     lines += [f"Note: {n}" for n in plan["notes"]]
     return lines
+
+
+def render_diagnosis(d: Diagnosis) -> list[str]:
+    """A diagnosis as text: the cause, each piece of evidence, the fix and its command."""
+    return [f"{'✗' if d.severity == 'error' else '⚠'} diagnosis: {d.cause}", *(f"    evidence: {e}" for e in d.evidence),
+            f"    fix: {d.fix}", *([f"    $ {d.command}"] if d.command else [])]
 
 
 class JsonPrinter:
@@ -83,6 +90,11 @@ class PlainPrinter:
             self._say(f"{'✓' if e.status in ('ok', 'skipped') else '✗'} {e.step} {e.status} in {e.seconds:.1f}s{extra}")
         elif isinstance(e, Check):
             self._say(f"{'✓' if e.ok else '✗'} check {e.check}: {e.detail}")
+        elif isinstance(e, Diagnosis):
+            for line in render_diagnosis(e):
+                self._say(line)
+        elif isinstance(e, Report):
+            self.out.write(render_markdown(e.report))
         elif isinstance(e, Done):
             self._say(f"done: {e.summary} (exit code {e.exit_code})")
             for what, path in e.files.items():
@@ -143,6 +155,13 @@ class RichPrinter:
                 b.advance(self.overall)
         elif isinstance(e, Check):
             self.console.print(f"{'[green]✓[/]' if e.ok else '[red]✗[/]'} {escape(e.check)}: {escape(e.detail)}")
+        elif isinstance(e, Diagnosis):
+            first, *rest = render_diagnosis(e)
+            self.console.print(f"[{'red' if e.severity == 'error' else 'yellow'}]{escape(first)}[/]")
+            for line in rest:
+                self.console.print(escape(line))
+        elif isinstance(e, Report):
+            self.console.print(escape(render_markdown(e.report)))
         elif isinstance(e, Done):
             self.close()
             style = "green" if e.exit_code == 0 else "red"

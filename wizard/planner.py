@@ -5,7 +5,6 @@ Everything that can refuse a request refuses here, before any step runs (exit 2,
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -18,10 +17,10 @@ from wizard.machine import Machine, PythonInfo
 from wizard.plan import Decision, Plan, Step, Target
 from wizard.problems import RequestError
 from wizard.pythons import is_supported_target, parse_python_request, probe_interpreter
+from wizard.verify import expectations, verification_steps, verify_spec
 
 RAW_PROGRESS_PIP = Version("24.1")
 PIP_COMMON = ("--no-input", "--disable-pip-version-check", "--no-color")
-VERIFY_PROBE = Path(__file__).parent / "probes" / "verify_probe.py"
 
 
 def _minor(v: str) -> str:
@@ -247,14 +246,8 @@ def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
     progress = upgrade or (pip_now is not None and Version(pip_now) >= RAW_PROGRESS_PIP)
     steps += _install_steps(target, decisions, answers, progress)
     if answers.options.verify:
-        spec = {"frameworks": [{"id": f, "imports": catalog.frameworks[f].imports} for f in frameworks],
-                "packages": list(answers.packages)}
-        steps.append(Step("verify", "verify", "Verify the environment",
-                          "Imports every package and runs the seeds' check programs inside the new environment.",
-                          (target.env_python, "-I", str(VERIFY_PROBE), json.dumps(spec, separators=(",", ":")))))
-        steps.append(Step("pip-check", "check", "Check for dependency conflicts",
-                          "`pip check` finds installed packages whose requirements are not met.",
-                          _pip(target.env_python, "check")))
+        spec = verify_spec(catalog, frameworks, answers.packages, machine, expectations(decisions, answers.accelerator))
+        steps += verification_steps(target.env_python, spec)
     disk = preflight.disk_needed(decisions, target.kind)
     preflight.check_disk(disk, machine.disk_free_bytes, target.path)
     return Plan(target, tuple(frameworks), tuple(decisions), tuple(steps), disk, tuple(notes))

@@ -1,122 +1,101 @@
-"""Verification inside the target environment: imports, versions and the seeds' check programs.
+"""Verification inside the target environment: every check the wizard and `doctor` run.
 
-Runs in the *target* interpreter (Python 3.9+), stdlib only; never imports the wizard. Each
-result is one line `@@wizard-check {json}` on stdout, which the runner turns into a Check event.
-Usage: python verify_probe.py '{"frameworks": [{"id": ..., "imports": [...]}], "packages": [...]}'
+Runs in the *target* interpreter (Python 3.9+), stdlib only; never imports the wizard. Each result
+is one line `@@wizard-check {json}` on stdout, which the runner turns into a Check event.
+
+    python -I verify_probe.py SPEC                  run every group that applies, one process each
+    python -I verify_probe.py --group NAME SPEC     run one group (what the first form starts)
+
+Each group (probe_<name>.py) runs in its own process, so a crash in CUDA or a hung driver call
+costs that group's checks, not the whole verification, and TensorFlow and PyTorch never share a
+process. SPEC is JSON; wizard/verify.py builds it and documents its fields.
 """
-import importlib
 import json
-import re
+import os
+import signal
+import subprocess
 import sys
+import threading
 import time
 
-PREFIX = "@@wizard-check "
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.append(HERE)  # appended, so the environment's own modules always win over the group modules
+import probe_lib  # noqa: E402
+
+# (group, distributions of which one must be installed for the group to run; empty: always)
+GROUPS = (
+    ("environment", ()),
+    ("imports", ()),
+    ("pytorch", ("torch",)),
+    ("tensorflow", ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly")),
+    ("jax", ("jax",)),
+    ("finetune", ("transformers", "datasets", "accelerate", "bitsandbytes")),
+)
+# No check may download anything: the fine-tuning checks build their model from a config.
+OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+           "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TQDM_DISABLE": "1"}
 
 
-def report(name, ok, detail, started, data=None):
-    line = {"name": name, "ok": bool(ok), "detail": detail, "seconds": round(time.monotonic() - started, 3),
-            "data": data or {}}
-    sys.stdout.write(PREFIX + json.dumps(line) + "\n")
-    sys.stdout.flush()
-
-
-def dist_version(module_name):
-    try:
-        import importlib.metadata as md
-        for dist in md.packages_distributions().get(module_name, []):
-            return md.version(dist)
-    except Exception:
-        pass
-    return None
-
-
-def check_import(label, modules):
-    started = time.monotonic()
-    found = []
-    for name in modules:
+def death(code):
+    if code < 0:
         try:
-            mod = importlib.import_module(name)
-        except BaseException as exc:  # an import can raise anything, SystemExit included
-            report("import " + label, False, "import %s failed: %s: %s" % (name, type(exc).__name__, exc), started,
-                   {"module": name, "error": type(exc).__name__})
-            return False
-        version = getattr(mod, "__version__", None) or dist_version(name) or "?"
-        found.append({"module": name, "version": str(version), "location": str(getattr(mod, "__file__", "") or "")})
-    detail = ", ".join("%s %s" % (f["module"], f["version"]) for f in found)
-    report("import " + label, True, detail, started, {"modules": found})
-    return True
+            return "killed by %s" % signal.Signals(-code).name
+        except ValueError:
+            return "killed by signal %d" % -code
+    return "exit code %d" % code
 
 
-def modules_of(requirement):
-    """Top-level modules of an installed distribution (top_level.txt, else its files)."""
-    name = re.match(r"[A-Za-z0-9._-]+", requirement.strip()).group(0)
-    import importlib.metadata as md
-    try:
-        dist = md.distribution(name)
-    except md.PackageNotFoundError:
-        return name, None
-    top = (dist.read_text("top_level.txt") or "").split()
-    if not top:
-        for f in dist.files or []:
-            parts = f.parts
-            if len(parts) == 1 and parts[0].endswith(".py"):
-                top.append(parts[0][:-3])
-            elif len(parts) > 1 and parts[1] == "__init__.py":
-                top.append(parts[0])
-    return name, sorted(set(t for t in top if t.isidentifier() and not t.startswith("_"))) or [name.replace("-", "_")]
-
-
-def seeds_numpy():
+def run_group(group, spec_text, limit_s):
+    """Run one group's process, pass its check lines on, and report it if it dies or hangs."""
     started = time.monotonic()
-    import numpy as np
-    array = np.array([1, 2, 3, 4, 5])
-    text = str(array)
-    report("seeds: numpy array", text == "[1 2 3 4 5]", "print(np.array([1, 2, 3, 4, 5])) -> %s" % text, started)
+    flags = ["-I", "-B"] if sys.dont_write_bytecode else ["-I"]
+    proc = subprocess.Popen([sys.executable] + flags + [os.path.abspath(__file__), "--group", group, spec_text],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    timer = threading.Timer(limit_s, proc.kill)
+    timer.daemon = True
+    timer.start()
+    current = None
+    for raw in iter(proc.stdout.readline, b""):
+        line = raw.decode("utf-8", "replace")
+        if line.startswith(probe_lib.RUNNING_PREFIX):
+            current = json.loads(line[len(probe_lib.RUNNING_PREFIX):])["name"]
+            continue
+        if line.startswith(probe_lib.CHECK_PREFIX):
+            current = None
+        sys.stdout.write(line)
+        sys.stdout.flush()
+    code = proc.wait()
+    timer.cancel()
+    if code != 0:
+        seconds = time.monotonic() - started
+        why = "stopped after %d s (the group's time limit)" % limit_s if seconds >= limit_s else death(code)
+        where = "while running %r" % current if current else "between checks"
+        probe_lib.report(group + ": check process", False, "the %s checks' process %s %s" % (group, why, where), seconds,
+                         {"group": group, "exit_code": code, "check": current})
 
 
-def seeds_regression():
-    """The seeds' house-price regression: areas 100-300, prices 150000-350000; 350 -> 400000."""
-    started = time.monotonic()
-    from sklearn.linear_model import LinearRegression
-    X = [[100], [150], [200], [250], [300]]
-    y = [150000, 200000, 250000, 300000, 350000]
-    prediction = float(LinearRegression().fit(X, y).predict([[350]])[0])
-    report("seeds: house-price regression", abs(prediction - 400000.0) < 1.0,
-           "predicted price for 350: %.1f (expected 400000)" % prediction, started, {"prediction": prediction})
-
-
-def torch_basics():
-    started = time.monotonic()
-    import torch
-    cuda = torch.version.cuda
-    available = torch.cuda.is_available()
-    a = torch.arange(6, dtype=torch.float32).reshape(2, 3)
-    ok = float((a @ a.T).sum()) == 69.0
-    report("pytorch: tensor op", ok, "torch %s, CUDA build %s, cuda.is_available() %s" % (torch.__version__, cuda, available),
-           started, {"version": torch.__version__, "cuda": cuda, "cuda_available": available})
-
-
-def main():
-    spec = json.loads(sys.argv[1])
-    imported = set()
-    for fw in spec.get("frameworks", []):
-        if check_import(fw["id"], fw["imports"]):
-            imported.add(fw["id"])
-    for req in spec.get("packages", []):
-        name, modules = modules_of(req)
-        if modules is None:
-            report("import " + name, False, "%s is not installed" % name, time.monotonic())
-        else:
-            check_import(name, modules)
-    for fid, program in (("numpy", seeds_numpy), ("scikit-learn", seeds_regression), ("pytorch", torch_basics)):
-        if fid in imported:
-            started = time.monotonic()
-            try:
-                program()
-            except BaseException as exc:
-                report(program.__name__, False, "%s: %s" % (type(exc).__name__, exc), started)
+def supervise(spec_text):
+    spec = json.loads(spec_text)
+    os.environ.update(OFFLINE)
+    installed = probe_lib.installed_names()
+    for group, wants in GROUPS:
+        if not wants or installed.intersection(wants):
+            run_group(group, spec_text, spec.get("group_timeout_s", 1800))
     return 0
 
 
+def run_one(group, spec_text):
+    spec = json.loads(spec_text)
+    module = __import__("probe_" + group)
+    try:
+        module.run(spec, probe_lib.Harness(spec.get("timeout_s", 300)))
+    except probe_lib.Stop:
+        pass
+    sys.stdout.flush()
+    os._exit(0)  # a timed-out check's thread may never end; nothing else is left to do
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    if len(sys.argv) == 4 and sys.argv[1] == "--group":
+        run_one(sys.argv[2], sys.argv[3])
+    sys.exit(supervise(sys.argv[1]))

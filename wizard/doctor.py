@@ -1,0 +1,108 @@
+"""`python -m wizard doctor --env PATH`: the checks and diagnoses of a setup run, on any existing
+environment, changing nothing in it.
+
+Which frameworks to check is read from the environment (every catalog framework whose packages are
+installed), and what they should use from the machine (its GPUs), since there is no plan. The
+report goes into `<env>/.wizard/doctor-report.{json,md}` only when the wizard made the environment
+(its state.json says so), beside the setup's own report; any other environment is left untouched:
+its report is printed (Markdown, or a `report` event with --json) and the log goes to the user's
+state directory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from wizard import envs
+from wizard.catalog import load_catalog
+from wizard.diagnose import diagnose, observe
+from wizard.engine import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from wizard.events import Check, Diagnosis, Done, Emit, Event, Report
+from wizard.machine import Machine, PythonInfo
+from wizard.paths import env_meta_dir, state_dir
+from wizard.problems import RequestError
+from wizard.pythons import probe_interpreter
+from wizard.report import doctor_report, write_report
+from wizard.runner import RunLog, Runner
+from wizard.verify import pip_check, verification_steps, verify_spec
+
+
+def open_environment(path: Path) -> tuple[Path, PythonInfo]:
+    """The environment's folder and interpreter; RequestError (exit 2) when PATH is not an environment."""
+    env = Path(path).expanduser().absolute()
+    kind = envs.classify(env)
+    if kind not in ("venv", "conda"):
+        raise RequestError(f"{env} is not a virtual environment or conda environment ({kind})",
+                           "give the folder that holds pyvenv.cfg or conda-meta/")
+    python = envs.env_python(env)
+    info = probe_interpreter(str(python), "environment") if python.exists() else None
+    if info is None:
+        raise RequestError(f"the environment at {env} has no working interpreter ({python})")
+    return env, info
+
+
+@dataclass
+class Doctor:
+    """One doctor run; `cancel()` may be called from a signal handler."""
+
+    env: Path
+    python: PythonInfo
+    machine: Machine
+    emit: Emit
+    checks: list[Check] = field(default_factory=list)
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+    runner: Runner | None = None
+    cancelled: bool = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        if self.runner is not None:
+            self.runner.cancel()
+
+    def _emit(self, event: Event) -> None:
+        if isinstance(event, Check):
+            self.checks.append(event)
+        elif isinstance(event, Diagnosis):
+            self.diagnoses.append(event)
+        self.emit(event)
+
+    def run(self) -> int:
+        started = datetime.now(timezone.utc)
+        catalog = load_catalog()
+        made_by_wizard = envs.read_state(self.env) is not None
+        logs = (env_meta_dir(self.env) if made_by_wizard else state_dir()) / "logs"
+        log = RunLog(logs / f"doctor-{started.strftime('%Y%m%d-%H%M%S')}.log")
+        spec = verify_spec(catalog, catalog.frameworks, [], self.machine, {}, only_installed=True)
+        steps = verification_steps(self.python.path, spec, read_only=True)
+        self.runner = runner = Runner(log, self._emit)
+        if self.cancelled:
+            runner.cancel()
+        probe_failed = False
+        try:
+            for i, step in enumerate(steps, 1):
+                result = runner.run(step, i, len(steps))
+                if runner.cancelled:
+                    break
+                if step.kind == "check":
+                    self._emit(pip_check(result.status == "ok", result.tail))
+                elif result.status != "ok":
+                    probe_failed = True
+        finally:
+            log.close()
+        if runner.cancelled:
+            code = EXIT_INTERRUPTED
+        else:
+            for d in diagnose(observe(self.checks, self.machine, catalog, self.python.path, self.python.version)):
+                self._emit(d)
+            code = EXIT_FAILED if probe_failed or any(not c.ok for c in self.checks) else EXIT_OK
+        environment = {"path": str(self.env), "kind": envs.classify(self.env), "python_version": self.python.version,
+                       "env_python": self.python.path, "made_by_wizard": made_by_wizard}
+        report = doctor_report(self.machine, environment, self.checks, self.diagnoses, started, code, log.path)
+        files = write_report(env_meta_dir(self.env), report, "doctor-report") if made_by_wizard else {}
+        if not made_by_wizard:
+            self.emit(Report(report))
+        summary = {EXIT_OK: "every check passed", EXIT_FAILED: "a check failed", EXIT_INTERRUPTED: "interrupted"}[code]
+        self.emit(Done(code, summary, str(self.env), {**files, "log": str(log.path)}))
+        return code
