@@ -16,7 +16,8 @@ from pathlib import Path
 from wizard import envs
 from wizard.answers import Answers, load_answers
 from wizard.catalog import Catalog, load_catalog
-from wizard.events import Check, Done, Emit, Event, PlanReady
+from wizard.diagnose import diagnose, observe
+from wizard.events import Check, Diagnosis, Done, Emit, Event, PlanReady
 from wizard.machine import Machine, load_machine
 from wizard.paths import env_meta_dir, state_dir
 from wizard.plan import Plan, Step
@@ -24,6 +25,7 @@ from wizard.planner import make_plan
 from wizard.problems import RequestError
 from wizard.report import RunRecord, StepRecord, report_dict, write_env_files
 from wizard.runner import RunLog, Runner
+from wizard.verify import pip_check
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 SATISFIED_PROBE = Path(__file__).parent / "probes" / "satisfied_probe.py"
@@ -122,6 +124,8 @@ class Execution:
     def _emit(self, event: Event) -> None:
         if isinstance(event, Check):
             self.record.checks.append(event)
+        elif isinstance(event, Diagnosis):
+            self.record.diagnoses.append(event)
         self.emit(event)
 
     def run(self) -> int:
@@ -147,8 +151,7 @@ class Execution:
                 self.record.steps.append(StepRecord(step.id, step.title, result.status, result.exit_code, result.seconds,
                                                     tail=result.tail if result.status != "ok" else []))
                 if step.kind == "check" and result.status != "cancelled":
-                    self._emit(Check("pip check", result.status == "ok",
-                                     "no broken requirements" if result.status == "ok" else "; ".join(result.tail[-5:])))
+                    self._emit(pip_check(result.status == "ok", result.tail))
                     continue
                 if result.status != "ok":
                     failed = True
@@ -172,6 +175,14 @@ class Execution:
         self.emit(StepFinished(step.id, "skipped", None, 0.0, reason))
         self.record.steps.append(StepRecord(step.id, step.title, "skipped", None, 0.0, reason))
 
+    def _diagnose(self) -> None:
+        """Explain what failed (or looks wrong) from the checks, the machine and the failed steps' output."""
+        p, rec = self.prepared, self.record
+        output = [line for s in rec.steps if s.status == "failed" for line in s.tail]
+        obs = observe(rec.checks, p.machine, p.catalog, p.plan.target.env_python, p.plan.target.python_version, output)
+        for d in diagnose(obs):
+            self._emit(d)
+
     def _finish(self, log: RunLog, env: Path, failed: bool) -> int:
         rec = self.record
         if self.runner is not None and self.runner.cancelled:
@@ -180,6 +191,8 @@ class Execution:
             rec.outcome, rec.exit_code = "failed", EXIT_FAILED
         else:
             rec.outcome, rec.exit_code = "ok", EXIT_OK
+        if rec.outcome != "cancelled":
+            self._diagnose()
         touched = envs.read_state(env) is not None or self.prepared.plan.target.kind == "existing"
         if touched:
             p = self.prepared
