@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from wizard import __version__
-from wizard.engine import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
+from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 from wizard.problems import InputError, RequestError
 
 EPILOG = """\

@@ -18,6 +18,7 @@ from wizard.answers import Answers, load_answers
 from wizard.catalog import Catalog, load_catalog
 from wizard.diagnose import diagnose, observe
 from wizard.events import Check, Diagnosis, Done, Emit, Event, PlanReady
+from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK  # noqa: F401 - part of the engine API
 from wizard.machine import Machine, load_machine
 from wizard.paths import env_meta_dir, state_dir
 from wizard.plan import Plan, Step
@@ -27,7 +28,6 @@ from wizard.report import RunRecord, StepRecord, report_dict, write_env_files
 from wizard.runner import RunLog, Runner
 from wizard.verify import pip_check
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 SATISFIED_PROBE = Path(__file__).parent / "probes" / "satisfied_probe.py"
 
 
