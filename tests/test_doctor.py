@@ -134,6 +134,23 @@ def test_a_wizard_made_environment_broken_two_ways(index_server: IndexServer, wh
     assert "✗ diagnosis: 2 requirement(s)" in doctor(env, machine, run_env).stdout   # the plain printer shows it too
 
 
+def test_a_setup_run_emits_and_reports_its_diagnoses(pip_venv: Path, index_server: IndexServer, wheelhouse: Wheelhouse,
+                                                       tmp_path: Path, run_env: dict[str, str], pip_env: dict[str, str]) -> None:
+    env = tmp_path / "existing"
+    shutil.copytree(pip_venv, env, symlinks=True)
+    pip(env / "bin" / "python", "install", "--no-deps", str(wheelhouse.wheel("wizlab-conflict")), env=pip_env)
+    a = write_json(tmp_path / "a.json", answers(env, packages=["wizlab-alpha"], index={"url": index_server.url},
+                                                environment={"kind": "existing", "path": str(env)}))
+    r = run_wizard("--answers", str(a), "--machine", machine_file(tmp_path / "m.json", NO_GPU), "--json", env=run_env)
+    assert r.code == 1
+    [d] = r.of("diagnosis")
+    assert d["rule"] == "pip-check" and d["command"].endswith("install 'wizlab-alpha>=9'")
+    kinds = [e["event"] for e in r.events()]
+    assert kinds.index("diagnosis") > max(i for i, k in enumerate(kinds) if k == "check") and kinds[-1] == "done"
+    report = json.loads((env / ".wizard" / "report.json").read_text())
+    assert report["diagnoses"][0]["rule"] == "pip-check" and "## Diagnoses" in (env / ".wizard" / "report.md").read_text()
+
+
 def test_report_redacts_credentials_anywhere() -> None:
     check = Check("import x", False, "could not reach https://alice:s3cret@mirror.example/simple/x")
     report = doctor_report(NO_GPU, {"path": "/e"}, [check], [], datetime.now(timezone.utc), 1, Path("/log"))
