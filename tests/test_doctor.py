@@ -153,7 +153,7 @@ def test_a_setup_run_emits_and_reports_its_diagnoses(pip_venv: Path, index_serve
 
 def test_report_redacts_credentials_anywhere() -> None:
     check = Check("import x", False, "could not reach https://alice:s3cret@mirror.example/simple/x")
-    report = doctor_report(NO_GPU, {"path": "/e"}, [check], [], datetime.now(timezone.utc), 1, Path("/log"))
+    report = doctor_report(NO_GPU, {"path": "/e"}, [check], [], datetime.now(timezone.utc), "failed", 1, Path("/log"))
     assert "s3cret" not in json.dumps(report) and "https://****@mirror.example" in report["checks"][0]["detail"]
 
 

@@ -28,6 +28,9 @@ from wizard.report import doctor_report, write_report
 from wizard.runner import RunLog, Runner
 from wizard.verify import pip_check, verification_steps, verify_spec
 
+OUTCOMES = {EXIT_OK: ("ok", "every check passed"), EXIT_FAILED: ("failed", "a check failed"),
+            EXIT_INTERRUPTED: ("cancelled", "interrupted")}
+
 
 def open_environment(path: Path) -> tuple[Path, PythonInfo]:
     """The environment's folder and interpreter; RequestError (exit 2) when PATH is not an environment."""
@@ -99,10 +102,10 @@ class Doctor:
             code = EXIT_FAILED if probe_failed or any(not c.ok for c in self.checks) else EXIT_OK
         environment = {"path": str(self.env), "kind": envs.classify(self.env), "python_version": self.python.version,
                        "env_python": self.python.path, "made_by_wizard": made_by_wizard}
-        report = doctor_report(self.machine, environment, self.checks, self.diagnoses, started, code, log.path)
+        outcome, summary = OUTCOMES[code]
+        report = doctor_report(self.machine, environment, self.checks, self.diagnoses, started, outcome, code, log.path)
         files = write_report(env_meta_dir(self.env), report, "doctor-report") if made_by_wizard else {}
         if not made_by_wizard:
             self.emit(Report(report))
-        summary = {EXIT_OK: "every check passed", EXIT_FAILED: "a check failed", EXIT_INTERRUPTED: "interrupted"}[code]
         self.emit(Done(code, summary, str(self.env), {**files, "log": str(log.path)}))
         return code

@@ -167,9 +167,9 @@ def report_dict(answers: Answers, machine: Machine, plan: Plan, run: RunRecord, 
 
 
 def doctor_report(machine: Machine, environment: dict[str, Any], checks: list[Check], diagnoses: list[Diagnosis],
-                  started: datetime, exit_code: int, log_path: Path) -> dict[str, Any]:
+                  started: datetime, outcome: str, exit_code: int, log_path: Path) -> dict[str, Any]:
     """The report of `doctor` on an existing environment."""
-    report = _header("doctor", started, "ok" if exit_code == 0 else "failed", exit_code, machine, environment)
+    report = _header("doctor", started, outcome, exit_code, machine, environment)
     report.update(verification_sections(machine, checks, diagnoses))
     report["log"] = str(log_path)
     return _redact(report)
