@@ -22,8 +22,6 @@ from wizard.engine import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from wizard.events import Check, Diagnosis, Done, Emit, Event, Report
 from wizard.machine import Machine, PythonInfo
 from wizard.paths import env_meta_dir, state_dir
-from wizard.problems import RequestError
-from wizard.pythons import probe_interpreter
 from wizard.report import doctor_report, write_report
 from wizard.runner import RunLog, Runner
 from wizard.verify import pip_check, verification_steps, verify_spec
@@ -35,15 +33,7 @@ OUTCOMES = {EXIT_OK: ("ok", "every check passed"), EXIT_FAILED: ("failed", "a ch
 def open_environment(path: Path) -> tuple[Path, PythonInfo]:
     """The environment's folder and interpreter; RequestError (exit 2) when PATH is not an environment."""
     env = Path(path).expanduser().absolute()
-    kind = envs.classify(env)
-    if kind not in ("venv", "conda"):
-        raise RequestError(f"{env} is not a virtual environment or conda environment ({kind})",
-                           "give the folder that holds pyvenv.cfg or conda-meta/")
-    python = envs.env_python(env)
-    info = probe_interpreter(str(python), "environment") if python.exists() else None
-    if info is None:
-        raise RequestError(f"the environment at {env} has no working interpreter ({python})")
-    return env, info
+    return env, envs.existing_interpreter(env, "give the folder that holds pyvenv.cfg or conda-meta/")
 
 
 @dataclass

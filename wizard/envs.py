@@ -12,7 +12,10 @@ import subprocess
 from pathlib import Path
 from typing import Any, Literal
 
+from wizard.machine import PythonInfo
 from wizard.paths import env_meta_dir
+from wizard.problems import RequestError
+from wizard.pythons import probe_interpreter
 
 STATE_FILE = "state.json"
 CREATED_BY = "llm-setup-wizard"
@@ -42,6 +45,19 @@ def classify(path: Path) -> FolderKind:
     except PermissionError:
         return "other"
     return "other"
+
+
+def existing_interpreter(path: Path, hint: str) -> PythonInfo:
+    """The working interpreter of the venv or conda environment at `path`; RequestError (exit 2),
+    with `hint`, when the folder is not one."""
+    folder = classify(path)
+    if folder not in ("venv", "conda"):
+        raise RequestError(f"{path} is not a virtual environment or conda environment ({folder})", hint)
+    py = env_python(path)
+    info = probe_interpreter(str(py), "environment") if py.exists() else None
+    if info is None:
+        raise RequestError(f"the environment at {path} has no working interpreter ({py})")
+    return info
 
 
 def read_state(env: Path) -> dict[str, Any] | None:

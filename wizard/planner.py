@@ -160,13 +160,8 @@ def _resolve_target(answers: Answers, machine: Machine, options: builds.BuildOpt
     path = Path(os.path.abspath(os.path.expanduser(env.path or "")))
     folder = envs.classify(path)
     if env.kind == "existing":
-        if folder not in ("venv", "conda"):
-            raise RequestError(f"{path} is not a virtual environment or conda environment ({folder})",
-                               "give the folder that holds pyvenv.cfg or conda-meta/, or use kind 'venv' to create one")
-        py = envs.env_python(path)
-        info = probe_interpreter(str(py), "environment") if py.exists() else None
-        if info is None:
-            raise RequestError(f"the environment at {path} has no working interpreter ({py})")
+        info = envs.existing_interpreter(path, "give the folder that holds pyvenv.cfg or conda-meta/, "
+                                               "or use kind 'venv' to create one")
         if info.externally_managed:
             raise RequestError(f"{path} is an externally managed (PEP 668) Python; the wizard will not install into it",
                                "create a venv instead (kind 'venv')")
@@ -175,7 +170,7 @@ def _resolve_target(answers: Answers, machine: Machine, options: builds.BuildOpt
         if not options.fits(info.version):
             raise RequestError(f"the environment at {path} has Python {info.version}, which this selection does not support",
                                f"Pythons that work: {_works_with(options)}")
-        return Target("existing", str(path), str(py), info.version, str(py), reuse=True)
+        return Target("existing", str(path), info.path, info.version, info.path, reuse=True)
     py = _choose_python(answers, machine, options)
     reuse = _reusable(path, folder, py.version)
     if not py.venv_ok:
