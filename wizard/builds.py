@@ -107,6 +107,15 @@ def _numbers(text: str) -> tuple[int, ...]:
     return tuple(int(n) for n in re.findall(r"\d+", text))
 
 
+def min_driver(machine: Machine, catalog: Catalog, cuda_major: int) -> str | None:
+    """The oldest NVIDIA driver that runs CUDA builds of this major on this machine (WSL2 runs the
+    Windows driver); None for a CUDA major the catalog does not know."""
+    row = next((r for r in catalog.builds.cuda_drivers if r.cuda == cuda_major), None)
+    if row is None:
+        return None
+    return row.windows if machine.os == "windows" or machine.wsl else row.linux
+
+
 def platform_key(machine: Machine) -> str:
     """The catalog's platform key: 'linux-x86_64', 'wsl-x86_64', 'windows-x86_64', 'darwin-arm64', ..."""
     arch = machine.arch.lower()
@@ -161,8 +170,10 @@ class _Here:
 
     def driver_min(self, cuda_major: int) -> str:
         """The oldest driver that runs CUDA builds of this major here (WSL2 runs the Windows driver)."""
-        row = next(r for r in self.catalog.builds.cuda_drivers if r.cuda == cuda_major)
-        return row.windows if self.machine.os == "windows" or self.machine.wsl else row.linux
+        need = min_driver(self.machine, self.catalog, cuda_major)
+        if need is None:
+            raise LookupError(f"the catalog's cuda_drivers has no row for CUDA {cuda_major}")
+        return need
 
     def driver_runs(self, cuda_major: int) -> bool:
         return self.driver is not None and _numbers(self.driver) >= _numbers(self.driver_min(cuda_major))

@@ -69,14 +69,6 @@ def _gpus(machine: Machine) -> str:
     return ", ".join(g.name for g in nv.gpus) if nv and nv.gpus else "no NVIDIA GPU"
 
 
-def _min_driver(obs: Observations, cuda_major: int) -> str | None:
-    """The oldest driver that runs CUDA builds of this major version here (WSL2 uses the Windows driver)."""
-    row = next((r for r in obs.catalog.builds.cuda_drivers if r.cuda == cuda_major), None)
-    if row is None:
-        return None
-    return row.windows if obs.machine.os == "windows" or obs.machine.wsl else row.linux
-
-
 def _older(version: str, than: str) -> bool:
     try:
         return Version(version) < Version(than)
@@ -150,7 +142,7 @@ def driver_too_old(obs: Observations) -> Iterator[Diagnosis]:
         cuda = data.get("cuda")
         if not cuda or not obs.failed(gpu_check):
             continue
-        needed = _min_driver(obs, int(str(cuda).split(".")[0]))
+        needed = builds.min_driver(obs.machine, obs.catalog, int(str(cuda).split(".")[0]))
         if not needed or not _older(nv.driver, needed):
             continue
         hints = [w for w in obs.data(gpu_check).get("warnings", []) if "driver" in w.lower()]
