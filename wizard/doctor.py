@@ -18,7 +18,7 @@ from pathlib import Path
 from wizard import envs
 from wizard.catalog import load_catalog
 from wizard.diagnose import diagnose, observe
-from wizard.engine import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from wizard.events import Check, Diagnosis, Done, Emit, Event, Report
 from wizard.machine import Machine, PythonInfo
 from wizard.paths import env_meta_dir, state_dir
