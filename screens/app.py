@@ -1,0 +1,242 @@
+"""The wizard's Textual app and its one factory, `create_app`, used by the command line and the tests.
+
+The app owns what outlives a screen: the answers being filled, the machine, and the install worker
+thread (popping a screen would cancel a worker it owned, but not the pip it started). Tests inject
+the detection function, the execution factory (a runner they gate) and the clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.clock import Clock
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from screens.base import MIN_HEIGHT, MIN_WIDTH
+from wizard.answers import Answers, Environment, load_answers
+from wizard.catalog import Catalog, load_catalog
+from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED
+from wizard.machine import Machine, load_machine
+from wizard.paths import state_dir
+
+if TYPE_CHECKING:
+    from screens.event_buffer import EventBuffer
+    from wizard.engine import Prepared
+    from wizard.events import Emit
+
+LOG_MAX_LINES = 2000      # the install screen keeps this many lines; the log file keeps all
+BATCH_MAX_LINES = 500     # at most this many new lines per 50 ms tick: a flood is thinned, never queued
+QUIT_WAIT_S = 10.0
+
+
+class Installer(Protocol):
+    """What the install screen drives: `wizard.engine.Execution`, or a test's gated stand-in."""
+
+    def run(self) -> int: ...
+
+    def cancel(self) -> None: ...
+
+
+ExecutionFactory = Callable[["Prepared", "Emit"], Installer]
+
+
+def default_answers() -> Answers:
+    """The choices offered when no answers file prefills them: a new venv for LLM fine-tuning."""
+    return Answers(version=1, environment=Environment(kind="venv", path="~/envs/llm"), profile="llm-finetune")
+
+
+class WizardApp(App[int]):
+    """Walks through the screens in order; Escape pops back, the install screen cannot be left
+    while pip runs, and Ctrl+Q asks first while it does."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "LLM environment setup"
+    ENABLE_COMMAND_PALETTE = False
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-too-narrow"), (MIN_WIDTH, "-wide-enough")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-too-short"), (MIN_HEIGHT, "-tall-enough")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    # The welcome screen is the bottom of the stack (no blank default screen to build first).
+    DEFAULT_MODE = "wizard"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {"wizard": lambda: _welcome()}
+
+    def __init__(self, *, answers: Answers, catalog: Catalog, machine: Machine | None,
+                 detect: Callable[[], Machine], execution_factory: ExecutionFactory | None, clock: Clock,
+                 prefill_source: Path | None = None, machine_source: Path | None = None,
+                 cursor_blink: bool = True, log_max_lines: int = LOG_MAX_LINES) -> None:
+        super().__init__()
+        self.answers = answers
+        self.catalog = catalog
+        self.machine = machine
+        self.detect = detect
+        self.execution_factory = execution_factory   # None: the engine's Execution
+        self.clock = clock
+        self.prefill_source = prefill_source
+        self.machine_source = machine_source
+        self.cursor_blink = cursor_blink
+        self.log_max_lines = log_max_lines
+        self.execution: Installer | None = None
+        self.install_worker: Worker[int] | None = None
+        self.exit_code: int | None = None   # the finished install's; None until one finishes
+
+    def on_mount(self) -> None:
+        if not self.is_headless:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(sig, self._on_hangup)
+        self.call_after_refresh(self.run_worker, _warm_up, name="warm-up", thread=True, exit_on_error=False)
+
+    def exit(self, result: int | None = None, return_code: int = 0, message: object | None = None) -> None:
+        """However the app ends, pip must not outlive it (and the app waits for its thread)."""
+        self.cancel_install()
+        super().exit(result, return_code, message)  # type: ignore[arg-type]
+
+    def _on_hangup(self) -> None:
+        """The SSH link or the terminal went away: stop pip's process group, then leave."""
+        self.cancel_install()
+        self.exit(EXIT_INTERRUPTED)
+
+    # -- the install, owned here so it outlives any screen ------------------------------------------
+
+    @property
+    def install_running(self) -> bool:
+        return self.install_worker is not None and not self.install_worker.is_finished
+
+    def start_install(self, prepared: Prepared) -> EventBuffer:
+        """Start the plan in a thread worker owned by the app (it outlives screens); the returned
+        buffer is what the install screen drains."""
+        from screens.event_buffer import EventBuffer
+
+        buffer = EventBuffer(BATCH_MAX_LINES)
+        self.exit_code = None
+        factory = self.execution_factory
+        if factory is None:
+            from wizard.engine import Execution
+
+            factory = Execution
+        self.execution = factory(prepared, buffer)
+        self.install_worker = self.run_worker(self.execution.run, name="install", group="install",
+                                              thread=True, exit_on_error=False)
+        return buffer
+
+    def cancel_install(self) -> None:
+        """Thread-safe: the engine ends pip's whole process group."""
+        if self.execution is not None and self.install_running:
+            self.execution.cancel()
+
+    def install_log_path(self) -> str | None:
+        runner = getattr(self.execution, "runner", None)
+        log = getattr(runner, "log", None)
+        return str(log.path) if log is not None else None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self.install_worker:
+            return
+        if event.state is WorkerState.SUCCESS:
+            self.exit_code = event.worker.result
+        elif event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.exit_code = EXIT_FAILED
+            self.show_error(event.worker.error)
+
+    # -- errors and quitting --------------------------------------------------------------------------
+
+    def show_error(self, error: BaseException) -> None:
+        """An unexpected exception, as one line plus where its traceback and the run's log are."""
+        from screens.dialogs import ErrorScreen
+
+        logs = [("Details", path) for path in [_write_crash_log(error)] if path]
+        install_log = self.install_log_path()
+        if install_log:
+            logs.append(("Install log", install_log))
+        message = f"{type(error).__name__}: {error}".splitlines()[0]
+
+        def done(quit_app: bool | None) -> None:
+            if quit_app:
+                self.exit(EXIT_FAILED)
+
+        self.push_screen(ErrorScreen(message, logs), done)
+
+    async def action_quit(self) -> None:
+        """Quit at once, except during an install: ask, cancel it, wait for pip to end, then leave."""
+        if not self.install_running:
+            self.exit(self.exit_code if self.exit_code is not None else EXIT_INTERRUPTED)
+            return
+
+        from screens.dialogs import ConfirmScreen
+
+        async def stop(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            self.cancel_install()
+            if self.install_worker is not None:
+                try:
+                    await asyncio.wait_for(self.install_worker.wait(), QUIT_WAIT_S)
+                except Exception:  # noqa: BLE001 - leaving anyway; the error was already shown or logged
+                    pass
+            self.exit(EXIT_INTERRUPTED)
+
+        await self.push_screen(ConfirmScreen("An install is running. Quit and stop it? The environment may be left "
+                                             "partly installed.", yes="Quit", no="Keep installing"), stop)
+
+
+def _welcome() -> Screen[None]:
+    from screens.welcome import WelcomeScreen
+
+    return WelcomeScreen()
+
+
+def _warm_up() -> None:
+    """After the first frame, while the welcome screen is read: import what the later screens need."""
+    import screens.environment  # noqa: F401
+    import screens.frameworks  # noqa: F401
+    import screens.hardware  # noqa: F401
+    import screens.install  # noqa: F401
+    import screens.review  # noqa: F401
+    import wizard.engine  # noqa: F401
+
+
+def _detect() -> Machine:
+    from wizard.engine import detect_or_load
+
+    return detect_or_load(None, None)
+
+
+def _write_crash_log(error: BaseException) -> str | None:
+    """Keep the traceback in a file, since the screen shows one line."""
+    try:
+        folder = state_dir() / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"wizard-error-{time.strftime('%Y%m%d-%H%M%S')}.log"
+        path.write_text("".join(traceback.format_exception(error)), "utf-8")
+        return str(path)
+    except OSError:
+        return None
+
+
+def create_app(prefill: Path | None = None, machine: Path | None = None, *,
+               detect: Callable[[], Machine] | None = None, execution_factory: ExecutionFactory | None = None,
+               clock: Clock | None = None, cursor_blink: bool = True) -> WizardApp:
+    """The app for a prefill answers file and a machine file (either optional). Invalid files raise
+    InputError here, before the screen opens, so the command line reports them and exits 2."""
+    catalog = load_catalog()
+    answers = load_answers(prefill, catalog) if prefill is not None else default_answers()
+    known = load_machine(machine) if machine is not None else None
+    return WizardApp(answers=answers, catalog=catalog, machine=known,
+                     detect=detect or _detect,
+                     execution_factory=execution_factory, clock=clock or Clock(),
+                     prefill_source=prefill, machine_source=machine, cursor_blink=cursor_blink)
+
+
+def run_app(prefill: Path | None = None, machine: Path | None = None) -> int:
+    """Run the wizard in this terminal; the exit code follows the command line's contract."""
+    app = create_app(prefill, machine)
+    result = app.run()
+    return result if result is not None else (app.return_code or EXIT_FAILED)

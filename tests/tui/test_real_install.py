@@ -1,0 +1,222 @@
+"""Real installs through the full-screen wizard: a Pilot run and a real terminal (tmux), each
+making a real venv and installing from the loopback index with real pip."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+import pytest
+from support.index_server import IndexServer
+from support.wizard_cli import pyenv_python, run_wizard, wizard_env
+from textual.widgets import Log
+
+from screens.install import InstallScreen
+from screens.review import ReviewScreen
+from wizard.answers import effective_answers, load_answers
+from wizard.catalog import load_catalog
+from wizard.machine import Cpu, Machine
+from wizard.pythons import probe_interpreter
+
+from .harness import REPO, SIZE, make_app, on_screen, wait_for
+
+pytestmark = pytest.mark.slow
+BASE_PYTHON = pyenv_python("3.13") or sys._base_executable   # 3.13 bundles pip 24.2: raw download progress
+
+
+@pytest.fixture(scope="module")
+def real_machine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A machine file naming a real interpreter of this box, so nothing is detected."""
+    info = probe_interpreter(BASE_PYTHON, "test")
+    if info is None or not info.venv_ok:
+        pytest.skip(f"{BASE_PYTHON} cannot make a venv")
+    m = Machine(os="linux", arch="x86_64", cpu=Cpu(model="test", cores=2), memory_bytes=8 << 30,
+                disk_free_bytes=100 << 30, pythons=[info], sources={"*": "TUI test machine file"})
+    path = tmp_path_factory.mktemp("machine") / "machine.json"
+    path.write_bytes(msgspec.json.encode(m))
+    return path
+
+
+@pytest.fixture
+def clean_env(pip_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """This process's environment as the pip children must see it: no PIP_* from the machine."""
+    env = wizard_env(pip_env, tmp_path / "state")
+    for key in [k for k in os.environ if k.upper().startswith("PIP_")]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+def _answers(path: Path, env_path: Path, server: IndexServer) -> Path:
+    path.write_text(json.dumps({
+        "version": 1, "environment": {"kind": "venv", "path": str(env_path)},
+        "packages": ["wizlab-gamma", "wizlab-big"], "index": {"url": server.url},
+        "options": {"upgrade_pip": False, "verify": True}}), "utf-8")
+    return path
+
+
+@pytest.mark.asyncio
+async def test_pilot_real_install_then_headless_replay_makes_the_same_plan(
+        index_server: IndexServer, real_machine: Path, clean_env: dict[str, str], tmp_path: Path) -> None:
+    target = tmp_path / "llm"
+    prefill = _answers(tmp_path / "a.json", target, index_server)
+    app = make_app(prefill, real_machine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", "enter", "enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.prepared is not None)
+        shown_plan = app.screen.prepared.plan.to_dict()
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, InstallScreen)
+        await wait_for(pilot, lambda: screen.done is not None, timeout=180)
+        lines = screen.query_one(Log).lines
+        assert screen.done.exit_code == 0, "\n".join(lines)
+        assert any("Successfully installed" in line for line in lines)
+        assert not any("\x1b" in line for line in lines)
+        await pilot.press("enter")
+        assert on_screen(app, "VerifyScreen")() and "checks passed" in str(app.screen.query_one("#summary").content)
+        await pilot.press("enter", "enter")
+    assert app.return_value == 0
+    saved = target / ".wizard" / "answers.json"
+    assert json.loads(saved.read_text()) == effective_answers(load_answers(prefill, load_catalog()))
+    ok = subprocess.run([str(target / "bin" / "python"), "-c", "import wizlab_gamma"], stdin=subprocess.DEVNULL)
+    assert ok.returncode == 0
+
+    replay = run_wizard("--answers", str(saved), "--machine", str(real_machine), "--dry-run", "--json", env=clean_env)
+    assert replay.code == 0, replay.stderr
+    headless_plan = replay.of("plan")[0]["plan"]
+    # The only difference: the environment now exists, so the replay would reuse it.
+    assert headless_plan["environment"].pop("reuse") is True and shown_plan["environment"].pop("reuse") is False
+    assert headless_plan == shown_plan
+
+
+# -- a real terminal ------------------------------------------------------------------------------
+
+TMUX = shutil.which("tmux")
+
+
+class Tmux:
+    """One tmux server on its own socket, running one command in an 80×24 window."""
+
+    def __init__(self, command: str, env: dict[str, str]) -> None:
+        self.socket = f"wizard-test-{uuid.uuid4().hex[:8]}"
+        self.env = env
+        self._tmux("new-session", "-d", "-s", "w", "-x", "80", "-y", "24", command)
+
+    def _tmux(self, *args: str) -> str:
+        assert TMUX is not None
+        return subprocess.run([TMUX, "-L", self.socket, "-f", os.devnull, *args], env=self.env, check=True,
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL).stdout
+
+    def screen(self, escapes: bool = False) -> str:
+        return self._tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "w")
+
+    def wait_for(self, text: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in " ".join(shown.split()):
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared; the screen:\n{self.screen()}")
+
+    def press(self, key: str) -> None:
+        self._tmux("send-keys", "-t", "w", key)
+
+    def close(self) -> None:
+        subprocess.run([TMUX or "tmux", "-L", self.socket, "kill-server"], env=self.env, capture_output=True,
+                       stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def tmux_env(clean_env: dict[str, str]) -> Iterator[dict[str, str]]:
+    if TMUX is None:
+        pytest.skip("tmux is not installed (.ci/run installs it)")
+    yield {**clean_env, "TERM": "xterm-256color", "ESCDELAY": "25"}
+
+
+def _wizard(args: str, rc_file: Path) -> str:
+    """The wizard as a person starts it, with its exit code written where the test can read it."""
+    return f"cd {REPO} && TERM=xterm-256color {sys.executable} -m wizard {args}; echo $? > {rc_file}; sleep 30"
+
+
+def test_real_terminal_enter_through_every_screen(index_server: IndexServer, real_machine: Path,
+                                                  tmux_env: dict[str, str], tmp_path: Path) -> None:
+    target = tmp_path / "llm"
+    prefill = _answers(tmp_path / "a.json", target, index_server)
+    rc = tmp_path / "rc"
+    term = Tmux(_wizard(f"--machine {real_machine} --prefill {prefill}", rc), tmux_env)
+    try:
+        for step, ready in (("Step 1 of 8: Welcome", "Start"), ("Step 2 of 8: Hardware", "Python"),
+                            ("Step 3 of 8: Python environment", "A new folder will be created here."),
+                            ("Step 4 of 8: Frameworks", "2 extra package(s)"),
+                            ("Step 5 of 8: Review", "Decisions")):
+            term.wait_for(step)
+            term.wait_for(ready)
+            term.press("Enter")
+        term.wait_for("Step 6 of 8: Install")
+        term.wait_for("is ready", timeout=180)
+        term.press("Enter")
+        term.wait_for("checks passed")
+        term.press("Enter")
+        shown = term.wait_for("Step 8 of 8: Done")
+        assert "python -m wizard --answers" in shown
+        term.press("Enter")
+        deadline = time.monotonic() + 20
+        while not (rc.exists() and rc.read_text().strip()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        term.close()
+    assert rc.read_text().strip() == "0"
+    assert (target / "bin" / "python").exists()
+    saved = json.loads((target / ".wizard" / "answers.json").read_text())
+    assert saved == effective_answers(load_answers(prefill, load_catalog()))
+
+
+def _colours(screen: str) -> list[tuple[int, ...]]:
+    """Foreground and background colours in SGR sequences: (n,) from the 256 palette, (r, g, b) for truecolor."""
+    found: list[tuple[int, ...]] = []
+    for params in re.findall(r"\x1b\[([0-9;]*)m", screen):
+        found += [(int(n),) for n in re.findall(r"(?:^|;)[34]8;5;(\d+)", params)]
+        found += [tuple(map(int, rgb)) for rgb in re.findall(r"(?:^|;)[34]8;2;(\d+);(\d+);(\d+)", params)]
+    return found
+
+
+def _grey(colour: tuple[int, ...]) -> bool:
+    if len(colour) == 3:
+        return colour[0] == colour[1] == colour[2]
+    n = colour[0]
+    if n < 16:
+        return n in (0, 7, 8, 15)
+    if n >= 232:
+        return True
+    n -= 16
+    return n // 36 == n // 6 % 6 == n % 6
+
+
+def test_real_terminal_no_color_and_too_small(real_machine: Path, tmux_env: dict[str, str], tmp_path: Path) -> None:
+    rc = tmp_path / "rc"
+    term = Tmux(f"NO_COLOR=1 {_wizard(f'--machine {real_machine}', rc)}", {**tmux_env, "NO_COLOR": "1"})
+    try:
+        term.wait_for("Step 1 of 8: Welcome")
+        colours = _colours(term.screen(escapes=True))
+        assert colours and all(_grey(c) for c in colours), colours
+        term._tmux("resize-window", "-t", "w", "-x", "70", "-y", "20")
+        term.wait_for("terminal too small (needs 80×24)")
+        term.press("C-q")
+        deadline = time.monotonic() + 20
+        while not (rc.exists() and rc.read_text().strip()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        term.close()
+    assert rc.read_text().strip() == "130"
