@@ -8,6 +8,8 @@ the detection function, the execution factory (a runner they gate) and the clock
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import signal
 import time
 import traceback
@@ -61,8 +63,9 @@ class WizardApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "LLM environment setup"
     ENABLE_COMMAND_PALETTE = False
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-too-narrow"), (MIN_WIDTH, "-wide-enough")]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-too-short"), (MIN_HEIGHT, "-tall-enough")]
+    # Below 80×24 every screen gets a class that shows "terminal too small" instead of its content.
+    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-wide-enough")]
+    VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-tall-enough")]
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
     # The welcome screen is the bottom of the stack (no blank default screen to build first).
     DEFAULT_MODE = "wizard"
@@ -177,10 +180,8 @@ class WizardApp(App[int]):
                 return
             self.cancel_install()
             if self.install_worker is not None:
-                try:
+                with contextlib.suppress(Exception):   # leaving anyway; an error was already shown or logged
                     await asyncio.wait_for(self.install_worker.wait(), QUIT_WAIT_S)
-                except Exception:  # noqa: BLE001 - leaving anyway; the error was already shown or logged
-                    pass
             self.exit(EXIT_INTERRUPTED)
 
         await self.push_screen(ConfirmScreen("An install is running. Quit and stop it? The environment may be left "
@@ -195,12 +196,9 @@ def _welcome() -> Screen[None]:
 
 def _warm_up() -> None:
     """After the first frame, while the welcome screen is read: import what the later screens need."""
-    import screens.environment  # noqa: F401
-    import screens.frameworks  # noqa: F401
-    import screens.hardware  # noqa: F401
-    import screens.install  # noqa: F401
-    import screens.review  # noqa: F401
-    import wizard.engine  # noqa: F401
+    for name in ("screens.hardware", "screens.environment", "screens.frameworks", "screens.review", "screens.install",
+                 "wizard.engine"):
+        importlib.import_module(name)
 
 
 def _detect() -> Machine:

@@ -3,10 +3,9 @@ that replays this setup unattended."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import shlex
 from pathlib import Path
+from typing import ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table

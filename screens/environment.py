@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+
 import msgspec
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -20,7 +21,7 @@ from textual.widgets.option_list import Option
 from screens.base import WizardScreen
 from screens.choices import ChoiceList
 from wizard import envs
-from wizard.answers import Answers, EnvKind, Environment, semantic_problems
+from wizard.answers import Answers, Environment, EnvKind, semantic_problems
 from wizard.catalog import Catalog, expand
 from wizard.detect_render import not_a_target_because
 from wizard.machine import Machine
@@ -110,7 +111,8 @@ class EnvironmentScreen(WizardScreen):
         yield Static(id="python-note", classes="hint", markup=False)
 
     def _python_options(self) -> list[Option]:
-        machine: Machine = self.wizard.machine  # type: ignore[assignment] - the hardware screen set it
+        machine = self.wizard.machine
+        assert machine is not None, "the hardware screen comes first"
         asked = self.wizard.answers.environment.python
         options = [Option(Content("Automatic: the newest Python that every chosen framework supports"), id=AUTO)]
         if asked and not any(p.path == asked for p in machine.pythons):

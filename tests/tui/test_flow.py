@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, Log, Static
 
 from screens.app import WizardApp
 from screens.dialogs import ConfirmScreen, ErrorScreen
 from wizard.answers import load_answers
 from wizard.catalog import load_catalog
-from wizard.machine import load_machine
+from wizard.engine import Prepared
+from wizard.events import Emit
+from wizard.machine import Machine, load_machine
 
 from .harness import MACHINE, SIZE, Gates, flat_text, make_app, on_screen, plain, screen_text, wait_for, write_answers
 
@@ -24,7 +28,7 @@ def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WIZARD_STATE_DIR", str(tmp_path / "state"))
 
 
-async def _to_install(pilot, app: WizardApp) -> None:  # noqa: ANN001 - Pilot[int]
+async def _to_install(pilot: Pilot[Any], app: WizardApp) -> None:
     """Enter through welcome, hardware, environment, frameworks and review."""
     for name in ("WelcomeScreen", "HardwareScreen", "EnvironmentScreen", "FrameworksScreen"):
         assert on_screen(app, name)(), screen_text(app)
@@ -140,7 +144,7 @@ async def test_hardware_paints_at_once_and_fills_in_when_detection_finishes(tmp_
     release = threading.Event()
     machine = load_machine(MACHINE)
 
-    def slow_detect():  # noqa: ANN202
+    def slow_detect() -> Machine:
         release.wait(10)
         return machine
 
@@ -176,7 +180,7 @@ async def test_a_detection_crash_becomes_an_error_screen_with_the_log_path(tmp_p
 
 async def test_an_install_crash_becomes_an_error_screen(tmp_path: Path) -> None:
     class Crashing:
-        def __init__(self, prepared, emit) -> None:  # noqa: ANN001
+        def __init__(self, prepared: Prepared, emit: Emit) -> None:
             pass
 
         def run(self) -> int:

@@ -220,3 +220,45 @@ def test_real_terminal_no_color_and_too_small(real_machine: Path, tmux_env: dict
     finally:
         term.close()
     assert rc.read_text().strip() == "130"
+
+
+def test_hanging_up_the_terminal_ends_pip_and_everything_it_started(index_server: IndexServer, real_machine: Path,
+                                                                  tmux_env: dict[str, str], tmp_path: Path) -> None:
+    """An SSH link that drops sends SIGHUP; pip runs in its own session, so the wizard must end it, and
+    it does so in order: the run is recorded as cancelled."""
+    import psutil
+
+    target = tmp_path / "llm"
+    prefill = _answers(tmp_path / "a.json", target, index_server)
+    index_server.slow_seconds = 0.5           # wizlab-big then takes ~12 s to download
+    term = Tmux(_wizard(f"--machine {real_machine} --prefill {prefill}", tmp_path / "rc"), tmux_env)
+    try:
+        for step in ("Step 1 of 8", "Step 2 of 8", "Step 3 of 8", "Step 4 of 8"):
+            term.wait_for(step)
+            term.press("Enter")
+        term.wait_for("Decisions")
+        term.press("Enter")
+        term.wait_for("Step 2 of 4: Install extra packages")
+
+        def pips() -> list[psutil.Process]:
+            found = []
+            for p in psutil.process_iter(["cmdline"]):
+                cmd = " ".join(p.info["cmdline"] or [])
+                if "pip" in cmd and str(target) in cmd:
+                    found.append(p)
+            return found
+
+        deadline = time.monotonic() + 20
+        while not pips() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert pips(), "pip never started"
+    finally:
+        term.close()                          # the terminal goes away: SIGHUP
+    deadline = time.monotonic() + 15
+    while pips() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not pips(), "pip outlived the wizard"
+    report = target / ".wizard" / "report.json"
+    while not report.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert json.loads(report.read_text())["outcome"] == "cancelled"

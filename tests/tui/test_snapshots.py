@@ -144,21 +144,35 @@ def test_done(snap_compare: Any) -> None:
     assert snap_compare(scene.app, run_before=scene.through(6, done))
 
 
-def test_error(snap_compare: Any) -> None:
+def test_error(snap_compare: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken() -> None:
         raise RuntimeError("cannot read /sys/bus/pci/devices: Permission denied")
 
+    monkeypatch.setattr("screens.app._write_crash_log",   # its name holds the time of the crash
+                        lambda error: str(SNAP_ROOT / "state" / "logs" / "wizard-error-20260101-120000.log"))
     app = make_app(PREFILL, None, detect=broken)
 
     async def crash(pilot: Pilot[Any]) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "ErrorScreen")
-        logs = pilot.app.screen.logs
-        pilot.app.screen.logs[:] = [(label, "/tmp/llm-wizard-snapshots/state/logs/wizard-error-20260101-120000.log")
-                                    for label, _ in logs]
-        await pilot.app.screen.recompose()
     assert snap_compare(app, run_before=crash)
 
 
 def test_terminal_too_small(snap_compare: Any) -> None:
     assert snap_compare(Scene().app, terminal_size=(70, 20))
+
+
+# The README shows these copies; a changed snapshot must be copied there too (after review):
+#   cp tests/tui/__snapshots__/test_snapshots/<test>.svg assets/screenshots/<name>.svg
+SCREENSHOTS = {"welcome": "test_welcome", "hardware": "test_hardware", "environment": "test_environment",
+               "frameworks": "test_frameworks", "review": "test_review", "install": "test_install",
+               "install-cancel": "test_install_cancel_confirmation", "install-finished": "test_install_finished",
+               "verify": "test_verify", "verify-diagnosis": "test_verify_with_a_diagnosis", "done": "test_done",
+               "error": "test_error", "too-small": "test_terminal_too_small"}
+
+
+@pytest.mark.parametrize("name", sorted(SCREENSHOTS))
+def test_readme_screenshots_are_the_snapshots(name: str) -> None:
+    snapshot = REPO / "tests" / "tui" / "__snapshots__" / "test_snapshots" / f"{SCREENSHOTS[name]}.svg"
+    shown = REPO / "assets" / "screenshots" / f"{name}.svg"
+    assert shown.read_bytes() == snapshot.read_bytes(), f"cp {snapshot.relative_to(REPO)} {shown.relative_to(REPO)}"
