@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import os
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -64,8 +66,8 @@ class WizardApp(App[int]):
     TITLE = "LLM environment setup"
     ENABLE_COMMAND_PALETTE = False
     # Below 80×24 every screen gets a class that shows "terminal too small" instead of its content.
-    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-wide-enough")]
-    VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-tall-enough")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-wide-enough")]  # noqa: RUF012 - typed by App
+    VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-tall-enough")]  # noqa: RUF012 - typed by App
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
     # The welcome screen is the bottom of the stack (no blank default screen to build first).
     DEFAULT_MODE = "wizard"
@@ -88,13 +90,14 @@ class WizardApp(App[int]):
         self.log_max_lines = log_max_lines
         self.execution: Installer | None = None
         self.install_worker: Worker[int] | None = None
+        self.install_ended = threading.Event()   # set in the run's thread when the engine returns
         self.exit_code: int | None = None   # the finished install's; None until one finishes
 
     def on_mount(self) -> None:
         if not self.is_headless:
             loop = asyncio.get_running_loop()
-            for sig in (signal.SIGHUP, signal.SIGTERM):
-                loop.add_signal_handler(sig, self._on_hangup)
+            loop.add_signal_handler(signal.SIGHUP, self._on_hangup)
+            loop.add_signal_handler(signal.SIGTERM, self.exit, EXIT_INTERRUPTED)
         self.call_after_refresh(self.run_worker, _warm_up, name="warm-up", thread=True, exit_on_error=False)
 
     def exit(self, result: int | None = None, return_code: int = 0, message: object | None = None) -> None:
@@ -103,9 +106,17 @@ class WizardApp(App[int]):
         super().exit(result, return_code, message)  # type: ignore[arg-type]
 
     def _on_hangup(self) -> None:
-        """The SSH link or the terminal went away: stop pip's process group, then leave."""
+        """The SSH link or the terminal went away: stop pip's process group, let the run record
+        that, then leave. Not through Textual's shutdown: it restores a terminal that no longer
+        exists, and can block on it for ever."""
         self.cancel_install()
-        self.exit(EXIT_INTERRUPTED)
+
+        def leave() -> None:
+            if self.install_worker is not None:
+                self.install_ended.wait(QUIT_WAIT_S)
+            os._exit(EXIT_INTERRUPTED)
+
+        threading.Thread(target=leave, name="hangup", daemon=True).start()
 
     # -- the install, owned here so it outlives any screen ------------------------------------------
 
@@ -125,9 +136,16 @@ class WizardApp(App[int]):
             from wizard.engine import Execution
 
             factory = Execution
-        self.execution = factory(prepared, buffer)
-        self.install_worker = self.run_worker(self.execution.run, name="install", group="install",
-                                              thread=True, exit_on_error=False)
+        execution = self.execution = factory(prepared, buffer)
+        ended = self.install_ended = threading.Event()
+
+        def run() -> int:
+            try:
+                return execution.run()
+            finally:
+                ended.set()
+
+        self.install_worker = self.run_worker(run, name="install", group="install", thread=True, exit_on_error=False)
         return buffer
 
     def cancel_install(self) -> None:

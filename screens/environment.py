@@ -24,7 +24,6 @@ from wizard import envs
 from wizard.answers import Answers, Environment, EnvKind, semantic_problems
 from wizard.catalog import Catalog, expand
 from wizard.detect_render import not_a_target_because
-from wizard.machine import Machine
 from wizard.paths import nearest_existing
 
 KINDS: dict[EnvKind, str] = {"venv": "New virtual environment", "conda": "New conda environment",

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import re
 
+from packaging.version import InvalidVersion, Version
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 from textual.worker import Worker
-
-from packaging.version import InvalidVersion, Version
 
 from screens.base import WizardScreen
 from wizard.builds import min_driver

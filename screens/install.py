@@ -121,12 +121,19 @@ class InstallScreen(WizardScreen):
         would otherwise compete, and the person sees where they are before anything happens."""
         self.began = self.wizard.clock.time
         self.buffer = self.wizard.start_install(self.prepared)
+        if self.cancelling:   # confirmed in the instant before the run began
+            self.wizard.cancel_install()
         self.set_interval(TICK_S, self.tick)
 
     # -- keys -------------------------------------------------------------------------------------------
 
+    @property
+    def running(self) -> bool:
+        """Until the run has started (the first refresh) it counts as running too."""
+        return self.buffer is None or self.wizard.install_running
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        running = self.wizard.install_running
+        running = self.running
         if action == "back":
             return not running
         if action == "cancel_install":
@@ -140,7 +147,7 @@ class InstallScreen(WizardScreen):
 
     def action_cancel_install(self) -> None:
         def answered(confirmed: bool | None) -> None:
-            if confirmed and self.wizard.install_running:
+            if confirmed and self.running:
                 self.cancelling = True
                 self.wizard.cancel_install()
                 self.show("current", "Cancelling: stopping pip and everything it started…")
@@ -151,7 +158,7 @@ class InstallScreen(WizardScreen):
                                            yes="Cancel install", no="Keep installing"), answered)
 
     def action_primary(self) -> None:
-        if self.wizard.install_running:
+        if self.running:
             return   # Enter during an install does nothing, least of all cancel
         from screens.verify import VerifyScreen
 

@@ -28,6 +28,7 @@ from wizard.paths import nearest_existing
 from wizard.problems import InputError, RequestError
 
 PLANNING = "Planning…"
+HEADLINE = "Nothing has been created or installed yet. Install runs these steps."
 
 
 def plan(answers: Answers, machine: Machine, catalog: Catalog, detected: bool) -> Prepared | str:
@@ -85,8 +86,7 @@ class ReviewScreen(WizardScreen):
     prepared: Prepared | None = None
 
     def body(self) -> ComposeResult:
-        yield Static("Nothing has been created or installed yet. Install runs these steps.", id="headline",
-                     markup=False)
+        yield Static(HEADLINE, id="headline", markup=False)
         with VerticalScroll(id="plan-box"):
             yield Static(PLANNING, id="plan", markup=False)
 
@@ -95,6 +95,10 @@ class ReviewScreen(WizardScreen):
         if self.wizard.install_running:
             return
         self.prepared = None
+        headline = self.query_one("#headline", Static)
+        headline.update(HEADLINE)
+        headline.remove_class("problem")
+        self.query_one("#plan", Static).update(PLANNING)
         app = self.wizard
         assert app.machine is not None
         self.run_worker(lambda: plan(app.answers, app.machine, app.catalog, app.machine_source is None),  # type: ignore[arg-type]

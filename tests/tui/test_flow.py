@@ -12,6 +12,7 @@ from textual.widgets import Input, Log, Static
 
 from screens.app import WizardApp
 from screens.dialogs import ConfirmScreen, ErrorScreen
+from screens.review import ReviewScreen
 from wizard.answers import load_answers
 from wizard.catalog import load_catalog
 from wizard.engine import Prepared
@@ -117,6 +118,10 @@ async def test_cancel_needs_ctrl_c_and_confirmation_and_says_what_is_left(tmp_pa
         text = " ".join(screen_text(app).split())
         assert "Cancelled during step 2" in text and "exists but is not complete" in text
         assert "run the wizard again" in text.lower()
+        await pilot.press("escape")        # after the run, back to the review: plan again, try again
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.prepared is not None)
+        await pilot.press("enter")
+        assert len(gates.executions) == 2
 
 
 async def test_ctrl_q_asks_during_an_install_and_cancels_it(tmp_path: Path) -> None:

@@ -225,7 +225,7 @@ def test_real_terminal_no_color_and_too_small(real_machine: Path, tmux_env: dict
 def test_hanging_up_the_terminal_ends_pip_and_everything_it_started(index_server: IndexServer, real_machine: Path,
                                                                   tmux_env: dict[str, str], tmp_path: Path) -> None:
     """An SSH link that drops sends SIGHUP; pip runs in its own session, so the wizard must end it, and
-    it does so in order: the run is recorded as cancelled."""
+    it does so in order (the run is recorded as cancelled), then leaves (no process is left behind)."""
     import psutil
 
     target = tmp_path / "llm"
@@ -240,13 +240,15 @@ def test_hanging_up_the_terminal_ends_pip_and_everything_it_started(index_server
         term.press("Enter")
         term.wait_for("Step 2 of 4: Install extra packages")
 
+        def running(*words: str) -> list[psutil.Process]:
+            return [p for p in psutil.process_iter(["cmdline"])
+                    if all(w in " ".join(p.info["cmdline"] or []) for w in words)]
+
         def pips() -> list[psutil.Process]:
-            found = []
-            for p in psutil.process_iter(["cmdline"]):
-                cmd = " ".join(p.info["cmdline"] or [])
-                if "pip" in cmd and str(target) in cmd:
-                    found.append(p)
-            return found
+            return running("pip", str(target))
+
+        def wizards() -> list[psutil.Process]:
+            return running("-m wizard", str(prefill))
 
         deadline = time.monotonic() + 20
         while not pips() and time.monotonic() < deadline:
@@ -255,9 +257,10 @@ def test_hanging_up_the_terminal_ends_pip_and_everything_it_started(index_server
     finally:
         term.close()                          # the terminal goes away: SIGHUP
     deadline = time.monotonic() + 15
-    while pips() and time.monotonic() < deadline:
+    while (pips() or wizards()) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not pips(), "pip outlived the wizard"
+    assert not wizards(), "the wizard outlived its terminal"
     report = target / ".wizard" / "report.json"
     while not report.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
