@@ -62,16 +62,14 @@ class WizardApp(App[int]):
     """Walks through the screens in order; Escape pops back, the install screen cannot be left
     while pip runs, and Ctrl+Q asks first while it does."""
 
-    CSS_PATH = "app.tcss"
+    # The first screen's CSS too: one stylesheet pass before the first frame, not a restyle after it.
+    CSS_PATH = ["app.tcss", "welcome.tcss"]  # noqa: RUF012 - typed by App
     TITLE = "LLM environment setup"
     ENABLE_COMMAND_PALETTE = False
     # Below 80×24 every screen gets a class that shows "terminal too small" instead of its content.
     HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-wide-enough")]  # noqa: RUF012 - typed by App
     VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-tall-enough")]  # noqa: RUF012 - typed by App
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
-    # The welcome screen is the bottom of the stack (no blank default screen to build first).
-    DEFAULT_MODE = "wizard"
-    MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {"wizard": lambda: _welcome()}
 
     def __init__(self, *, answers: Answers, catalog: Catalog, machine: Machine | None,
                  detect: Callable[[], Machine], execution_factory: ExecutionFactory | None, clock: Clock,
@@ -92,6 +90,12 @@ class WizardApp(App[int]):
         self.install_worker: Worker[int] | None = None
         self.install_ended = threading.Event()   # set in the run's thread when the engine returns
         self.exit_code: int | None = None   # the finished install's; None until one finishes
+
+    def get_default_screen(self) -> Screen[None]:
+        """The welcome screen is the bottom of the stack: no blank default screen to build first."""
+        from screens.welcome import WelcomeScreen
+
+        return WelcomeScreen()
 
     def on_mount(self) -> None:
         if not self.is_headless:
@@ -204,12 +208,6 @@ class WizardApp(App[int]):
 
         await self.push_screen(ConfirmScreen("An install is running. Quit and stop it? The environment may be left "
                                              "partly installed.", yes="Quit", no="Keep installing"), stop)
-
-
-def _welcome() -> Screen[None]:
-    from screens.welcome import WelcomeScreen
-
-    return WelcomeScreen()
 
 
 def _warm_up() -> None:

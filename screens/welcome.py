@@ -31,7 +31,8 @@ KEYS = ("Enter next · Esc back · Tab/Shift+Tab move · Space toggle · ↑↓ 
 class WelcomeScreen(WizardScreen):
     """The first screen: sets expectations so nothing later is a surprise."""
 
-    CSS_PATH = "welcome.tcss"
+    # welcome.tcss is loaded with the app's own CSS (screens/app.py): loading a screen's CSS restyles
+    # every widget, which the first frame should not pay for.
     STEP = 1
     PRIMARY_LABEL = "Start"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "primary", "Start")]
