@@ -19,8 +19,8 @@ from textual.widgets import Label, Log, ProgressBar, Static
 from screens.base import WizardScreen
 from screens.dialogs import ConfirmScreen
 from screens.event_buffer import Batch, EventBuffer
-from wizard.engine import EXIT_INTERRUPTED, EXIT_OK, Prepared
-from wizard.events import Check, Diagnosis, Done, PlanReady, Progress, StepFinished, StepStarted
+from wizard.engine import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, Prepared
+from wizard.events import Check, Diagnosis, Done, Error, PlanReady, Progress, StepFinished, StepStarted
 
 TICK_S = 0.05
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -46,6 +46,8 @@ def environment_state(done: Done, prepared: Prepared, started: list[StepStarted]
     stopped = next((s for s in started if s.step not in finished or finished[s.step].status in ("failed", "cancelled")), None)
     if done.exit_code == EXIT_OK:
         return f"✓ The environment at {target.path} is ready."
+    if done.exit_code == EXIT_INVALID:
+        return f"✗ The preflight {done.summary}. Nothing was created or installed."
     failed_checks = done.exit_code != EXIT_INTERRUPTED and stopped is None
     if failed_checks:
         return f"✗ Everything installed into {target.path}, but some checks failed: see the next screen."
@@ -204,6 +206,8 @@ class InstallScreen(WizardScreen):
                 self.checks.append(event)
             elif isinstance(event, Diagnosis):
                 self.diagnoses.append(event)
+            elif isinstance(event, Error):   # the preflight refused: nothing was changed
+                log.write_line(f"error: {event.message}" + (f" (hint: {event.hint})" if event.hint else ""))
             elif isinstance(event, Done):
                 self.done = event
                 self.finish(environment_state(event, self.prepared, self.started, self.finished))

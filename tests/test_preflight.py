@@ -18,7 +18,8 @@ from support.wheels import Wheelhouse, build_wheel
 
 from wizard.answers import Answers, Environment, Index
 from wizard.catalog import load_catalog
-from wizard.engine import prepare
+from wizard.engine import EXIT_INVALID, Execution, prepare
+from wizard.events import Done, Error, Event
 from wizard.machine import Machine, PythonInfo
 from wizard.plan import Decision, Plan
 from wizard.planner import make_plan
@@ -161,10 +162,15 @@ def test_requirements_a_rerun_skips_are_not_checked(index_server: IndexServer, t
     assert index_server.requests == []
 
 
-def test_prepare_checks_indexes_only_for_a_real_run(index_server: IndexServer, tmp_path: Path) -> None:
+def test_only_a_real_run_checks_indexes_and_refuses_before_anything_changes(index_server: IndexServer,
+                                                                           tmp_path: Path) -> None:
     a = _answers(tmp_path, ["wizlab-future"], index_server.url)
-    assert prepare(a, _machine(), CATALOG).plan.steps      # the plan (a dry run, a review): no network
+    prepared = prepare(a, _machine(), CATALOG)
+    assert prepared.plan.steps      # the plan (a dry run, a review): no network
     assert index_server.requests == []
-    with pytest.raises(RequestError, match="wizlab-future has no file"):
-        prepare(a, _machine(), CATALOG, preflight=True)
+    events: list[Event] = []
+    assert Execution(prepared, events.append).run() == EXIT_INVALID
+    error, done = events
+    assert isinstance(error, Error) and "wizlab-future has no file" in error.message
+    assert isinstance(done, Done) and done.exit_code == EXIT_INVALID and done.environment is None
     assert not (tmp_path / "env").exists()

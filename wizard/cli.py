@@ -148,7 +148,7 @@ def _run_headless(args: argparse.Namespace) -> int:
     from wizard.engine import Execution, prepare_files
     from wizard.events import PlanReady
 
-    prepared = prepare_files(args.answers, args.machine, preflight=not args.dry_run)
+    prepared = prepare_files(args.answers, args.machine)
     if args.dry_run:
         if args.json:
             from wizard.output import JsonPrinter

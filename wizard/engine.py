@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from wizard import envs
 from wizard.answers import Answers, load_answers
 from wizard.catalog import Catalog, load_catalog
 from wizard.diagnose import diagnose, observe
-from wizard.events import Check, Diagnosis, Done, Emit, Event, PlanReady
+from wizard.events import Check, Diagnosis, Done, Emit, Error, Event, PlanReady
 from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK  # noqa: F401 - part of the engine API
 from wizard.machine import Machine, load_machine
 from wizard.paths import env_meta_dir, state_dir
@@ -48,30 +48,30 @@ def detect_or_load(machine_file: Path | None, target: Path | None) -> Machine:
     return detect_machine(target)
 
 
-def prepare(answers: Answers, machine: Machine, catalog: Catalog | None = None, *, preflight: bool = False) -> Prepared:
-    """Plan, refusing (RequestError) what this machine cannot serve; nothing is created. With
-    preflight, for a real run only (never a dry run or the TUI's review: it is network), also ask
-    the package indexes the plan uses for a file of every requirement a rerun will not skip
-    (wizard.preflight)."""
+def prepare(answers: Answers, machine: Machine, catalog: Catalog | None = None) -> Prepared:
+    """Plan, refusing (RequestError) what this machine cannot serve; nothing is created and no
+    network is used (the index preflight runs at the start of `Execution.run`)."""
     catalog = catalog or load_catalog()
     _check_env_refs(answers)
-    plan = make_plan(answers, machine, catalog)
-    if preflight:
-        from dataclasses import replace
-
-        from wizard.preflight import check_indexes
-
-        state = envs.read_state(Path(plan.target.path)) or {}
-        done = frozenset(r for s in plan.steps if s.kind == "pip" and _skip_reason(s, plan, state) for r in s.requirements)
-        plan = replace(plan, notes=(*plan.notes, *check_indexes(plan, answers, machine, skip=done)))
-    return Prepared(answers, machine, catalog, plan)
+    return Prepared(answers, machine, catalog, make_plan(answers, machine, catalog))
 
 
-def prepare_files(answers_file: Path, machine_file: Path | None, *, preflight: bool = False) -> Prepared:
+def prepare_files(answers_file: Path, machine_file: Path | None) -> Prepared:
     catalog = load_catalog()
     answers = load_answers(answers_file, catalog)
     target = Path(answers.environment.path).expanduser() if answers.environment.path else None
-    return prepare(answers, detect_or_load(machine_file, target), catalog, preflight=preflight)
+    return prepare(answers, detect_or_load(machine_file, target), catalog)
+
+
+def preflight(prepared: Prepared) -> Plan:
+    """Ask the package indexes the plan uses for a file of every requirement a rerun will not skip
+    (wizard.preflight); RequestError when one is missing. Its warnings become plan notes."""
+    from wizard.preflight import check_indexes
+
+    plan = prepared.plan
+    state = envs.read_state(Path(plan.target.path)) or {}
+    done = frozenset(r for s in plan.steps if s.kind == "pip" and _skip_reason(s, plan, state) for r in s.requirements)
+    return replace(plan, notes=(*plan.notes, *check_indexes(plan, prepared.answers, prepared.machine, skip=done)))
 
 
 def _check_env_refs(answers: Answers) -> None:
@@ -112,6 +112,7 @@ class Execution:
 
     prepared: Prepared
     emit: Emit
+    check_indexes: bool = True          # the network preflight; tests of the steps alone turn it off
     record: RunRecord = field(default_factory=lambda: RunRecord(datetime.now(timezone.utc)))
     runner: Runner | None = None
     files: dict[str, str] = field(default_factory=dict)
@@ -129,6 +130,14 @@ class Execution:
         self.emit(event)
 
     def run(self) -> int:
+        """Preflight, then every step; the exit code (2: refused by the preflight, nothing changed)."""
+        if self.check_indexes:
+            try:
+                self.prepared = replace(self.prepared, plan=preflight(self.prepared))
+            except RequestError as exc:
+                self.emit(Error(exc.message, exc.hint))
+                self.emit(Done(EXIT_INVALID, f"refused before anything changed: {exc.message}", None, {}))
+                return EXIT_INVALID
         plan = self.prepared.plan
         env = Path(plan.target.path)
         stamp = self.record.started.strftime("%Y%m%d-%H%M%S")

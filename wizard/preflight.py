@@ -3,7 +3,8 @@
 `check_disk` is pure and runs inside the planner, so `--dry-run` refuses too little disk as well.
 `check_indexes` asks the package indexes the plan uses whether each top-level requirement has a
 file for this platform and Python. It is network, so it runs only at the start of a real run
-(`engine.prepare(..., preflight=True)`); `--dry-run` and the TUI's review stay offline and fast.
+(`engine.Execution.run`, headless and full-screen alike); `--dry-run` and the TUI's review stay
+offline and fast.
 Offline installs skip it: their find_links folders only have to exist.
 """
 

@@ -66,6 +66,27 @@ def _answers(path: Path, env_path: Path, server: IndexServer) -> Path:
 
 
 @pytest.mark.asyncio
+async def test_pilot_install_is_refused_by_the_preflight_before_anything_changes(
+        index_server: IndexServer, real_machine: Path, clean_env: dict[str, str], tmp_path: Path) -> None:
+    target = tmp_path / "refused"
+    prefill = tmp_path / "a.json"
+    prefill.write_text(json.dumps({"version": 1, "environment": {"kind": "venv", "path": str(target)},
+                                   "packages": ["wizlab-future"], "index": {"url": index_server.url}}), "utf-8")
+    app = make_app(prefill, real_machine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", "enter", "enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.prepared is not None)
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, InstallScreen)
+        await wait_for(pilot, lambda: screen.done is not None, timeout=60)
+        assert screen.done.exit_code == 2
+        assert any("wizlab-future has no file" in line for line in screen.query_one(Log).lines)
+        assert "Nothing was created or installed" in str(screen.query_one("#outcome").content)
+    assert not target.exists()
+
+
+@pytest.mark.asyncio
 async def test_pilot_real_install_then_headless_replay_makes_the_same_plan(
         index_server: IndexServer, real_machine: Path, clean_env: dict[str, str], tmp_path: Path) -> None:
     target = tmp_path / "llm"
