@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import subprocess
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -17,7 +19,7 @@ from wizard import envs
 from wizard.answers import Answers, load_answers
 from wizard.catalog import Catalog, load_catalog
 from wizard.diagnose import diagnose, observe
-from wizard.events import Check, Diagnosis, Done, Emit, Error, Event, PlanReady
+from wizard.events import Check, Diagnosis, Done, Emit, Error, Event, PlanReady, StepFinished, StepStarted
 from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK  # noqa: F401 - part of the engine API
 from wizard.machine import Machine, load_machine
 from wizard.paths import env_meta_dir, state_dir
@@ -75,9 +77,6 @@ def preflight(prepared: Prepared) -> Plan:
 
 
 def _check_env_refs(answers: Answers) -> None:
-    import os
-    import re
-
     urls = [answers.index.url or "", *answers.index.extra_urls, *answers.index.find_links]
     for name in sorted({m for u in urls for m in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", u)}):
         if name not in os.environ:
@@ -178,8 +177,6 @@ class Execution:
             log.close()
 
     def _skipped(self, step: Step, index: int, total: int, reason: str) -> None:
-        from wizard.events import StepFinished, StepStarted
-
         self.emit(StepStarted(step.id, step.title, index, total, step.display_argv(), None))
         self.emit(StepFinished(step.id, "skipped", None, 0.0, reason))
         self.record.steps.append(StepRecord(step.id, step.title, "skipped", None, 0.0, reason))
