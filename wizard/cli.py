@@ -8,11 +8,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from wizard import __version__
 from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 from wizard.problems import InputError, RequestError
+
+if TYPE_CHECKING:
+    from wizard.engine import Prepared
 
 EPILOG = """\
 examples:
@@ -49,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefill", type=Path, metavar="FILE", help="open the full-screen wizard with these answers filled in")
     p.add_argument("--machine", type=Path, metavar="FILE", help="plan for the machine this file describes instead of detecting")
     p.add_argument("--dry-run", action="store_true", help="validate and print the plan; create and install nothing")
+    p.add_argument("--locked", type=Path, metavar="PYLOCK", help="with --answers: install exactly what this pylock.toml records")
     p.add_argument("--json", action="store_true", help="print one JSON event per line on stdout")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("schema", help="print the answers file's JSON Schema")
@@ -149,6 +153,9 @@ def _run_headless(args: argparse.Namespace) -> int:
     from wizard.events import PlanReady
 
     prepared = prepare_files(args.answers, args.machine)
+    locked = _locked(prepared, args.locked) if args.locked is not None else None
+    if locked is not None:
+        prepared = locked[0]
     if args.dry_run:
         if args.json:
             from wizard.output import JsonPrinter
@@ -164,11 +171,30 @@ def _run_headless(args: argparse.Namespace) -> int:
 
     printer = make_printer(args.json)
     run = Execution(prepared, printer)
+    if locked is not None:
+        from wizard.atomic import write_atomic
+
+        _, (requirements, text), run.lock_text = locked
+        write_atomic(requirements, text)
+        run.check_indexes = False   # the lock names its own indexes; pip checks every file's hash
     try:
         with _cancel_on_signals(run.cancel):
             return run.run()
     finally:
         printer.close()
+
+
+def _locked(prepared: Prepared, lock_file: Path) -> tuple[Prepared, tuple[Path, str], str]:
+    """(the plan for the lock, (requirements file, its text), the lock's text); refuses (exit 2) first."""
+    from dataclasses import replace
+
+    from wizard.lock import read_lock
+    from wizard.reproduce import check_fits, locked_plan, requirements_file
+
+    lock = read_lock(lock_file)
+    check_fits(lock, prepared.plan, prepared.machine, prepared.catalog, str(lock_file))
+    req = requirements_file(lock)
+    return replace(prepared, plan=locked_plan(prepared.plan, lock, req[0])), req, lock_file.read_text("utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -191,8 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.prefill is not None:
                 parser.error("--answers and --prefill exclude each other")
             return _run_headless(args)
-        if args.dry_run or args.json:
-            parser.error("--dry-run and --json need --answers FILE")
+        if args.dry_run or args.json or args.locked:
+            parser.error("--dry-run, --json and --locked need --answers FILE")
         return _run_tui(args)
     except (InputError, RequestError) as exc:
         return _report_problem(exc, json_mode)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from wizard import envs
 from wizard.answers import Answers, load_answers
+from wizard.atomic import write_atomic
 from wizard.catalog import Catalog, load_catalog
 from wizard.diagnose import diagnose, observe
 from wizard.events import Check, Diagnosis, Done, Emit, Error, Event, PlanReady, StepFinished, StepStarted
@@ -115,6 +116,7 @@ class Execution:
     record: RunRecord = field(default_factory=lambda: RunRecord(datetime.now(timezone.utc)))
     runner: Runner | None = None
     files: dict[str, str] = field(default_factory=dict)
+    lock_text: str | None = None        # --locked: the lock it installed, saved as the environment's lock
 
     def cancel(self) -> None:
         self.record.outcome = "cancelled"
@@ -189,6 +191,19 @@ class Execution:
         for d in diagnose(obs):
             self._emit(d)
 
+    def _write_lock(self, env: Path) -> None:
+        """`<env>/.wizard/pylock.toml`, the exact environment (wizard.lock); a warning when pip can't say."""
+        from wizard.lock import LockError, lock_path, take_lock, to_toml
+
+        try:
+            text = self.lock_text or to_toml(take_lock(self.prepared.plan, self.prepared.answers.index))
+        except LockError as exc:
+            self._emit(Diagnosis("no-lock", "warning", "the environment works, but no lock file was written", [str(exc)],
+                                 "rerun when the index serves the installed versions again; answers.json still replays the intent"))
+            return
+        write_atomic(lock_path(env), text)
+        self.files["lock"] = str(lock_path(env))
+
     def _finish(self, log: RunLog, env: Path, failed: bool) -> int:
         rec = self.record
         if self.runner is not None and self.runner.cancelled:
@@ -197,12 +212,14 @@ class Execution:
             rec.outcome, rec.exit_code = "failed", EXIT_FAILED
         else:
             rec.outcome, rec.exit_code = "ok", EXIT_OK
+        touched = envs.read_state(env) is not None or self.prepared.plan.target.kind == "existing"
+        if rec.outcome == "ok" and touched:
+            self._write_lock(env)
         if rec.outcome != "cancelled":
             self._diagnose()
-        touched = envs.read_state(env) is not None or self.prepared.plan.target.kind == "existing"
         if touched:
             p = self.prepared
-            self.files = write_env_files(env_meta_dir(env), p.answers, report_dict(p.answers, p.machine, p.plan, rec, log.path))
+            self.files = {**write_env_files(env_meta_dir(env), p.answers, report_dict(p.answers, p.machine, p.plan, rec, log.path)), **self.files}
         self.files["log"] = str(log.path)
         summary = {"ok": "environment ready", "failed": "a step or check failed",
                    "cancelled": "interrupted"}[rec.outcome]

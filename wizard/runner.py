@@ -188,3 +188,11 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
             os.killpg(proc.pid, sig)
     except OSError:
         pass
+
+
+def run_captured(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """A short child whose output the caller parses (probes, pip reports, kernel registration): argv
+    list, ${VAR} references expanded, stdin from /dev/null, the same scrubbed environment as steps.
+    OSError, KeyError (an unset ${VAR}) and TimeoutExpired reach the caller."""
+    return subprocess.run([expand_env_refs(a) for a in argv], stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=timeout, env=child_env())
