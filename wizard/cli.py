@@ -34,6 +34,8 @@ exit codes: 0 success, 1 an install or verification step failed,
             2 invalid input or a request no build can satisfy, 130 interrupted
 """
 
+EXPORT_FORMATS = ("pylock", "requirements", "answers", "environment-yml", "dockerfile")   # wizard.export.RENDERERS
+
 USAGE_HINT = """\
 The full-screen wizard needs a terminal. To set up without one, write an answers file and run:
 
@@ -66,7 +68,29 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("--json", action="store_true", dest="doctor_json", help="print one JSON event per line on stdout")
     doc.add_argument("--machine", type=Path, dest="doctor_machine", metavar="FILE",
                      help="use the described machine (its GPUs) instead of detecting")
+    _lifecycle_parsers(sub)
     return p
+
+
+def _lifecycle_parsers(sub: argparse._SubParsersAction) -> None:
+    """export, list, remove: the environment's life after setup (wizard.export, .registry, .remove)."""
+    e = sub.add_parser("export", help="write an environment as a lock, requirements, answers, environment.yml or Dockerfile")
+    e.add_argument("--env", type=Path, required=True, metavar="PATH", help="the environment's folder")
+    e.add_argument("--format", required=True, choices=EXPORT_FORMATS, dest="export_format")
+    e.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (atomically) instead of to stdout")
+    e.add_argument("--force", action="store_true", help="replace FILE when it exists")
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from wizard.export import export, write_export
+
+    text = export(args.env, args.export_format)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_export(text, args.output, args.force)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _report_problem(exc: InputError | RequestError, json_mode: bool) -> int:
@@ -213,6 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_detect(args)
         if args.command == "doctor":
             return _cmd_doctor(args)
+        if args.command == "export":
+            return _cmd_export(args)
         if args.answers is not None:
             if args.prefill is not None:
                 parser.error("--answers and --prefill exclude each other")
