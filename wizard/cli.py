@@ -79,6 +79,13 @@ def _lifecycle_parsers(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--format", required=True, choices=EXPORT_FORMATS, dest="export_format")
     e.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (atomically) instead of to stdout")
     e.add_argument("--force", action="store_true", help="replace FILE when it exists")
+    ls = sub.add_parser("list", help="the environments the wizard made on this machine")
+    ls.add_argument("--json", action="store_true", dest="list_json", help="one JSON object per environment and line")
+    rm = sub.add_parser("remove", help="delete an environment the wizard made, its Jupyter kernel, VS Code setting "
+                        "and list entry (exit 2: refused, nothing deleted)")
+    rm.add_argument("--env", type=Path, required=True, metavar="PATH", help="the environment's folder")
+    rm.add_argument("--dry-run", action="store_true", dest="remove_dry_run", help="show what would be deleted; delete nothing")
+    rm.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -90,6 +97,39 @@ def _cmd_export(args: argparse.Namespace) -> int:
     else:
         write_export(text, args.output, args.force)
         print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    import json
+
+    from wizard.registry import listing, render
+
+    rows = listing()
+    if args.list_json:
+        for row in rows:
+            print(json.dumps({"event": "environment", **row}))
+    else:
+        print("\n".join(render(rows)))
+    return EXIT_OK
+
+
+def _cmd_remove(args: argparse.Namespace) -> int:
+    from wizard.remove import execute, plan_removal
+
+    removal = plan_removal(args.env)
+    print("Will remove:" if not args.remove_dry_run else "Would remove:", *(f"  - {line}" for line in removal.lines()), sep="\n")
+    if args.remove_dry_run:
+        print("Dry run: nothing was deleted.")
+        return EXIT_OK
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise RequestError("remove asks for confirmation, and there is no terminal to ask in", "add --yes")
+        if input("Remove these? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("Nothing was deleted.")
+            return EXIT_OK
+    for line in execute(removal):
+        print(line)
     return EXIT_OK
 
 
@@ -239,6 +279,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_doctor(args)
         if args.command == "export":
             return _cmd_export(args)
+        if args.command == "list":
+            return _cmd_list(args)
+        if args.command == "remove":
+            return _cmd_remove(args)
         if args.answers is not None:
             if args.prefill is not None:
                 parser.error("--answers and --prefill exclude each other")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from wizard import envs
+from wizard import envs, registry
 from wizard.answers import Answers, load_answers
 from wizard.atomic import write_atomic
 from wizard.catalog import Catalog, load_catalog
@@ -204,6 +204,16 @@ class Execution:
         write_atomic(lock_path(env), text)
         self.files["lock"] = str(lock_path(env))
 
+    def _register(self, env: Path) -> None:
+        """This run in the list of environments the wizard made (wizard.registry)."""
+        state = envs.read_state(env)
+        if state is None or not state.get("created"):
+            return
+        t, rec = self.prepared.plan.target, self.record
+        registry.update(str(env), registry.run_fields(t.kind, t.python_version, {d.framework: d.variant for d in self.prepared.plan.decisions},
+                                                      rec.outcome, rec.outcome == "ok" and bool(rec.checks),
+                                                      {"kernel": (state.get("jupyter_kernel") or {}).get("name")}))
+
     def _finish(self, log: RunLog, env: Path, failed: bool) -> int:
         rec = self.record
         if self.runner is not None and self.runner.cancelled:
@@ -215,6 +225,7 @@ class Execution:
         touched = envs.read_state(env) is not None or self.prepared.plan.target.kind == "existing"
         if rec.outcome == "ok" and touched:
             self._write_lock(env)
+        self._register(env)
         if rec.outcome != "cancelled":
             self._diagnose()
         if touched:

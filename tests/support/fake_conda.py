@@ -1,8 +1,8 @@
 """A stand-in `conda` executable for tests, named as such: it is not conda.
 
-It understands the two commands the wizard uses. `create -y -p PREFIX python=X.Y ...` makes a real
+It understands the three commands the wizard uses. `create -y -p PREFIX python=X.Y ...` makes a real
 venv at PREFIX with pyenv's X.Y interpreter and adds the conda-meta/ folder a conda environment has;
-`info --json` names an envs directory under its root. Every call is appended to `calls.log` there.
+`info --json` names an envs directory under its root; `env remove -y -p PREFIX` deletes PREFIX. Every call is appended to `calls.log` there.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 _SCRIPT = '''#!{python}
 """Stand-in conda written by tests/support/fake_conda.py. Not conda."""
-import json, subprocess, sys
+import json, shutil, subprocess, sys
 from pathlib import Path
 
 ROOT, PYENV = Path({root!r}), Path({pyenv!r})
@@ -33,6 +33,9 @@ if args[:1] == ["create"] and "-p" in args:
     subprocess.run([str(found[-1] / "bin" / "python3"), "-m", "venv", str(prefix)], check=True)
     (prefix / "conda-meta").mkdir(exist_ok=True)
     (prefix / "conda-meta" / "history").write_text("# made by the stand-in conda\\n")
+    sys.exit(0)
+if args[:2] == ["env", "remove"] and "-p" in args:
+    shutil.rmtree(args[args.index("-p") + 1])
     sys.exit(0)
 sys.exit("stand-in conda: unsupported command: " + " ".join(args))
 '''
