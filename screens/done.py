@@ -18,8 +18,10 @@ from textual.widgets import Static
 from screens.base import WizardScreen
 from wizard.engine import EXIT_FAILED, EXIT_OK, Prepared
 from wizard.events import Done
+from wizard.vscode import how_to_pick
 
-FILE_LABELS = {"answers": "Answers", "report_md": "Report", "report_json": "Report (JSON)", "log": "Log"}
+FILE_LABELS = {"answers": "Answers", "lock": "Lock", "report_md": "Report", "report_json": "Report (JSON)", "log": "Log",
+               "vscode_settings": "VS Code settings"}
 
 
 def activate_command(prepared: Prepared) -> str:
@@ -50,6 +52,8 @@ def done_renderable(prepared: Prepared, done: Done | None) -> Group:
 
     if done.environment:
         section("Activate it", [("", activate_command(prepared))])
+    if done.environment and ok:
+        section("Use it in an editor", [("", line) for line in how_to_pick(done.environment)])
     answers = done.files.get("answers")
     if answers:
         section("Replay this setup unattended, here or on another machine",

@@ -48,6 +48,8 @@ class Index(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class Options(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     upgrade_pip: Annotated[bool, msgspec.Meta(description="Upgrade pip in the new environment first, as the seeds do.")] = True
     verify: Annotated[bool, msgspec.Meta(description="Run the verification checks after installing.")] = True
+    jupyter_kernel: Annotated[bool | None, msgspec.Meta(description="Register the environment as a Jupyter kernel for the user and start it once to prove it. Absent: yes when Jupyter or ipykernel is chosen.")] = None
+    vscode_folder: Annotated[NonEmpty | None, msgspec.Meta(description="A project folder whose .vscode/settings.json gets python.defaultInterpreterPath for this environment.")] = None
 
 
 class Answers(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from wizard import envs, registry
+from wizard import envs, jupyter, registry, vscode
 from wizard.answers import Answers, load_answers
 from wizard.atomic import write_atomic
 from wizard.catalog import Catalog, load_catalog
@@ -174,6 +174,9 @@ class Execution:
                     state.setdefault("steps", {})[_fingerprint(step)] = step.id
                     if state.get("created") or plan.target.kind == "existing":
                         envs.write_state(env, state)
+                elif step.kind == "kernel":
+                    state["jupyter_kernel"] = jupyter.kernel_record(step)
+                    envs.write_state(env, state)
             return self._finish(log, env, failed)
         finally:
             log.close()
@@ -204,6 +207,22 @@ class Execution:
         write_atomic(lock_path(env), text)
         self.files["lock"] = str(lock_path(env))
 
+    def _point_vscode(self, env: Path) -> None:
+        """options.vscode_folder: the interpreter setting, or (a file with comments) the line to add."""
+        folder = self.prepared.answers.options.vscode_folder
+        if not folder:
+            return
+        python = self.prepared.plan.target.env_python
+        path, written = vscode.set_interpreter(Path(folder), python)
+        if written:
+            state = envs.read_state(env)
+            if state is not None and state.get("created"):
+                envs.write_state(env, {**state, "vscode_settings": str(path)})
+            self.files["vscode_settings"] = str(path)
+        else:
+            self._emit(Diagnosis("vscode-settings-kept", "warning", f"{path} has comments or is not plain JSON; the wizard left it as it is",
+                                 [str(path)], "add this line to it yourself", vscode.setting_line(python)))
+
     def _register(self, env: Path) -> None:
         """This run in the list of environments the wizard made (wizard.registry)."""
         state = envs.read_state(env)
@@ -225,6 +244,7 @@ class Execution:
         touched = envs.read_state(env) is not None or self.prepared.plan.target.kind == "existing"
         if rec.outcome == "ok" and touched:
             self._write_lock(env)
+            self._point_vscode(env)
         self._register(env)
         if rec.outcome != "cancelled":
             self._diagnose()

@@ -19,6 +19,15 @@ def _size(n: float) -> str:
     return f"{n:.1f} GB"
 
 
+def _editor_lines(done: Done) -> list[str]:
+    """After a successful run: how to choose the environment's interpreter in VS Code and PyCharm."""
+    if done.exit_code != 0 or not done.environment:
+        return []
+    from wizard.vscode import how_to_pick
+
+    return ["Use it in an editor:", *(f"  {line}" for line in how_to_pick(done.environment))]
+
+
 def render_plan(plan: dict[str, Any]) -> list[str]:
     """The plan as text: environment, decisions with their reasons, steps with their commands."""
     env = plan["environment"]
@@ -99,6 +108,8 @@ class PlainPrinter:
             self._say(f"done: {e.summary} (exit code {e.exit_code})")
             for what, path in e.files.items():
                 self._say(f"  {what}: {path}")
+            for line in _editor_lines(e):
+                self._say(line)
         elif isinstance(e, Error):
             self._say(f"error: {e.message}")
 
@@ -168,6 +179,8 @@ class RichPrinter:
             self.console.print(f"[{style}]{escape(e.summary)}[/] (exit code {e.exit_code})")
             for what, path in e.files.items():
                 self.console.print(f"  {what}: {escape(path)}")
+            for line in _editor_lines(e):
+                self.console.print(escape(line))
         elif isinstance(e, Error):
             self.console.print(f"[red]error:[/] {escape(e.message)}")
 

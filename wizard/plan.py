@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from wizard.redact import redact_text
 
-StepKind = Literal["create", "pip", "verify", "check"]
+StepKind = Literal["create", "pip", "verify", "check", "kernel"]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from wizard import builds, conda, envs, preflight
+from wizard import builds, conda, envs, jupyter, preflight
 from wizard.answers import Answers, Index
 from wizard.catalog import Catalog, expand
 from wizard.machine import Machine, PythonInfo
@@ -214,6 +214,9 @@ def _install_steps(target: Target, decisions: list[Decision], answers: Answers, 
 def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
     """The whole plan, or RequestError/InputError when this machine cannot serve the request."""
     frameworks = expand(catalog, answers.profile, answers.frameworks)
+    folder = answers.options.vscode_folder
+    if folder and not Path(folder).expanduser().is_dir():
+        raise RequestError(f"options.vscode_folder {folder} is not a folder", "give an existing project folder")
     custom_index = bool(answers.index.url or answers.index.offline)
     options = builds.candidates(frameworks, machine, answers.accelerator, catalog, custom_index)
     target = _resolve_target(answers, machine, options)
@@ -240,9 +243,12 @@ def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
     pip_now = None if upgrade else _current_pip(target, machine)
     progress = upgrade or (pip_now is not None and Version(pip_now) >= RAW_PROGRESS_PIP)
     steps += _install_steps(target, decisions, answers, progress)
+    kernel = (jupyter.steps(Path(target.path), target.env_python, [m for f in frameworks for m in catalog.frameworks[f].imports])
+              if jupyter.wanted(answers.options.jupyter_kernel, frameworks, answers.packages) else [])
+    steps += kernel[:1]
     if answers.options.verify:
         spec = verify_spec(catalog, frameworks, answers.packages, machine, expectations(decisions, answers.accelerator))
-        steps += verification_steps(target.env_python, spec)
+        steps += verification_steps(target.env_python, spec) + kernel[1:]
     disk = preflight.disk_needed(decisions, target.kind)
     preflight.check_disk(disk, machine.disk_free_bytes, target.path)
     return Plan(target, tuple(frameworks), tuple(decisions), tuple(steps), disk, tuple(notes))

@@ -56,8 +56,11 @@ def unset_interpreter(path: Path, python: str) -> str:
     return f"removed {KEY} from {path}"
 
 
-def how_to_pick(python: str) -> list[str]:
-    """The Done screen's and the headless summary's lines on choosing this interpreter in an editor."""
+def how_to_pick(env: str) -> list[str]:
+    """The Done screen's and the headless summary's lines on choosing this environment's interpreter in an editor."""
+    from wizard.envs import env_python
+
+    python = env_python(Path(env))
     return [f"VS Code: Command Palette → \"Python: Select Interpreter\" → Enter interpreter path → {python}",
             f"PyCharm: Settings → Project → Python Interpreter → Add Interpreter → Add Local Interpreter → "
             f"Virtualenv Environment → Existing → {python}"]

@@ -41,6 +41,7 @@ def make_env(root: Path, index_url: str, base_env: dict[str, str], name: str = "
     from .wizard_cli import wizard_env
 
     assert PYTHON is not None
+    root.mkdir(parents=True, exist_ok=True)
     target = root / name
     data = answers(target, packages=PACKAGES, index={"url": index_url},
                    environment={"kind": "venv", "path": str(target), "python": "3.13"})
