@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.widgets import Button, Static
 
 from screens.base import WizardScreen
 from wizard.paths import state_dir
@@ -34,8 +34,8 @@ class WelcomeScreen(WizardScreen):
     # welcome.tcss is loaded with the app's own CSS (screens/app.py): loading a screen's CSS restyles
     # every widget, which the first frame should not pay for.
     STEP = 1
-    PRIMARY_LABEL = "Start"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "primary", "Start")]
+    PRIMARY_LABEL = "Set up a new environment"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "primary", "Set up"), Binding("m", "manage", "Manage environments")]
     BACK = False
 
     def body(self) -> ComposeResult:
@@ -54,6 +54,22 @@ class WelcomeScreen(WizardScreen):
         text.append(f"{state_dir() / 'logs'} until the environment exists, then <environment>/.wizard/logs", style="dim")
         with VerticalScroll(classes="content"):
             yield Static(text, markup=False)
+
+    def buttons(self) -> ComposeResult:
+        yield Button("Manage environments (m)", id="manage", compact=True)
+        yield from super().buttons()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "manage":
+            event.stop()
+            self.action_manage()
+        else:
+            super().on_button_pressed(event)
+
+    def action_manage(self) -> None:
+        from screens.manage import ManageScreen
+
+        self.app.push_screen(ManageScreen())
 
     def action_primary(self) -> None:
         from screens.hardware import HardwareScreen

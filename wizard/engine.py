@@ -231,7 +231,8 @@ class Execution:
         t, rec = self.prepared.plan.target, self.record
         registry.update(str(env), registry.run_fields(t.kind, t.python_version, {d.framework: d.variant for d in self.prepared.plan.decisions},
                                                       rec.outcome, rec.outcome == "ok" and bool(rec.checks),
-                                                      {"kernel": (state.get("jupyter_kernel") or {}).get("name")}))
+                                                      {"kernel": (state.get("jupyter_kernel") or {}).get("name"),
+                                                       "kernel_dir": (state.get("jupyter_kernel") or {}).get("dir")}))
 
     def _finish(self, log: RunLog, env: Path, failed: bool) -> int:
         rec = self.record

@@ -178,7 +178,7 @@ def test_real_terminal_enter_through_every_screen(index_server: IndexServer, rea
     rc = tmp_path / "rc"
     term = Tmux(_wizard(f"--machine {real_machine} --prefill {prefill}", rc), tmux_env)
     try:
-        for step, ready in (("Step 1 of 8: Welcome", "Start"), ("Step 2 of 8: Hardware", "Python"),
+        for step, ready in (("Step 1 of 8: Welcome", "Set up a new environment"), ("Step 2 of 8: Hardware", "Python"),
                             ("Step 3 of 8: Python environment", "A new folder will be created here."),
                             ("Step 4 of 8: Frameworks", "2 extra package(s)"),
                             ("Step 5 of 8: Review", "Decisions")):
