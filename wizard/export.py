@@ -100,6 +100,7 @@ def _dockerfile(env: Path) -> str:
               f"RUN {mounts}{IMAGE_VENV}/bin/python -m pip install --no-deps --require-hashes -r {IMAGE_REQUIREMENTS}",
               f"ENV PATH={IMAGE_VENV}/bin:$PATH VIRTUAL_ENV={IMAGE_VENV}", "",
               "# The wizard's own checks, in a venv apart from the environment: the build fails when one fails.",
+              "# (The wizard comes from the package index; to use a wheel of it instead, COPY it in and install that.)",
               f"RUN python -m venv /opt/wizard/tool && /opt/wizard/tool/bin/pip install llm-setup-wizard=={__version__} \\",
               f"    && /opt/wizard/tool/bin/python -m wizard doctor --env {IMAGE_VENV}"]
     return "\n".join(lines) + "\n"
