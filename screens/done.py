@@ -52,8 +52,6 @@ def done_renderable(prepared: Prepared, done: Done | None) -> Group:
 
     if done.environment:
         section("Activate it", [("", activate_command(prepared))])
-    if done.environment and ok:
-        section("Use it in an editor", [("", line) for line in how_to_pick(done.environment)])
     answers = done.files.get("answers")
     if answers:
         section("Replay this setup unattended, here or on another machine",
@@ -63,6 +61,8 @@ def done_renderable(prepared: Prepared, done: Done | None) -> Group:
     files = [(FILE_LABELS[k], v) for k, v in done.files.items() if k in FILE_LABELS]
     if files:
         section("Files", files)
+    if done.environment and ok:
+        section("Use it in an editor", [("", line) for line in how_to_pick(done.environment)])
     return Group(*parts)
 
 
