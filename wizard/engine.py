@@ -198,6 +198,11 @@ class Execution:
         """`<env>/.wizard/pylock.toml`, the exact environment (wizard.lock); a warning when pip can't say."""
         from wizard.lock import LockError, lock_path, take_lock, to_toml
 
+        kinds = {s.id: s.kind for s in self.prepared.plan.steps}
+        if (lock_path(env).is_file() and self.lock_text is None
+                and not any(kinds.get(s.id) == "pip" and s.status == "ok" for s in self.record.steps)):
+            self.files["lock"] = str(lock_path(env))   # nothing was installed: the lock still holds, no index asked
+            return
         try:
             text = self.lock_text or to_toml(take_lock(self.prepared.plan, self.prepared.answers.index))
         except LockError as exc:
@@ -220,7 +225,7 @@ class Execution:
                 envs.write_state(env, {**state, "vscode_settings": str(path)})
             self.files["vscode_settings"] = str(path)
         else:
-            self._emit(Diagnosis("vscode-settings-kept", "warning", f"{path} has comments or is not plain JSON; the wizard left it as it is",
+            self._emit(Diagnosis("vscode-settings-kept", "warning", f"{path} has comments, is not plain JSON or cannot be written; the wizard left it as it is",
                                  [str(path)], "add this line to it yourself", vscode.setting_line(python)))
 
     def _register(self, env: Path) -> None:

@@ -34,7 +34,8 @@ def _read(path: Path) -> dict | None:
 
 
 def set_interpreter(folder: Path, python: str) -> tuple[Path, bool]:
-    """(settings.json, True) when the setting was written; False: left untouched, the caller shows `setting_line`."""
+    """(settings.json, True) when the setting is there; False: left untouched (comments, not an object, not
+    writable), and the caller shows `setting_line`."""
     path = settings_file(folder)
     if not path.exists():
         data: dict | None = {}
@@ -43,7 +44,10 @@ def set_interpreter(folder: Path, python: str) -> tuple[Path, bool]:
     if data is None:
         return path, False
     if data.get(KEY) != python:
-        write_atomic(path, json.dumps({**data, KEY: python}, indent=4) + "\n")
+        try:
+            write_atomic(path, json.dumps({**data, KEY: python}, indent=4) + "\n")
+        except OSError:
+            return path, False
     return path, True
 
 
