@@ -74,7 +74,8 @@ def test_install_streams_events_writes_files_and_rerun_reuses(index_server: Inde
     assert checks["pip check"]["ok"]
     meta = target / ".wizard"
     saved = json.loads((meta / "answers.json").read_text())
-    assert saved["packages"] == ["wizlab-gamma", "wizlab-big"] and saved["options"] == {"upgrade_pip": False, "verify": True}
+    assert saved["packages"] == ["wizlab-gamma", "wizlab-big"] and saved["options"] == {"upgrade_pip": False, "verify": True,
+                                                                                       "jupyter_kernel": None, "vscode_folder": None}
     report = json.loads((meta / "report.json").read_text())
     assert report["outcome"] == "ok" and [s["status"] for s in report["steps"]] == ["ok"] * 4
     assert "✓ import wizlab-gamma" in (meta / "report.md").read_text()

@@ -38,6 +38,9 @@ def test_list_after_several_runs_with_one_folder_deleted_by_hand(index_server: I
     assert not rb["present"] and rb["size_bytes"] is None
     text = run_wizard("list", env=a.env).stdout
     assert f"{b.path}  [gone: the folder no longer exists]" in text and "last run" in text
+    forget = run_wizard("remove", "--env", str(b.path), "--yes", env=a.env)   # a gone folder: only its entry goes
+    assert forget.code == 0, forget.stderr
+    assert set(_listed(a.env)) == {str(a.path)} and a.path.is_dir()
 
 
 def test_remove_shows_asks_and_removes_only_what_the_wizard_made(index_server: IndexServer, pip_env: dict[str, str],
