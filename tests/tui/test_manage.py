@@ -51,6 +51,7 @@ def places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.mark.integration   # a real venv, and doctor's probe in it
 @pytest.mark.asyncio
 async def test_manage_lists_checks_exports_and_removes_with_confirmation(places: Path) -> None:
     env = _wizard_env(places / "envs" / "llm", real=True)
