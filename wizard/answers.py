@@ -15,6 +15,7 @@ import msgspec
 
 from wizard.catalog import Catalog
 from wizard.jsonfile import read_json
+from wizard.paths import path_problem
 from wizard.problems import InputError, Problem, did_you_mean, index_path
 from wizard.redact import has_credentials, redact_url
 from wizard.validation import convert, problems_for
@@ -146,8 +147,9 @@ def semantic_problems(a: Answers, catalog: Catalog) -> list[Problem]:
         if env.name and not _CONDA_NAME.match(env.name):
             out.append(Problem("$.environment.name", f"{env.name!r} is not a valid conda environment name",
                                "letters, digits, '.', '_' and '-', starting with a letter or digit"))
-    if env.path and "\x00" in env.path:
-        out.append(Problem("$.environment.path", "contains a NUL byte"))
+    path_error = path_problem(env.path) if env.path else None
+    if path_error:
+        out.append(Problem("$.environment.path", path_error))
     if env.python:
         _check_python(env.python, "$.environment.python", out)
     if a.profile is not None and a.profile not in catalog.profiles:

@@ -27,8 +27,9 @@ examples:
   python -m wizard doctor --env ~/envs/llm           check an existing environment; change nothing
   python -m wizard schema > answers.schema.json      the answers file's JSON Schema
 
-exit codes: 0 success, 1 an install or verification step failed,
-            2 invalid input or a request no build can satisfy, 130 interrupted
+exit codes: 0 success, 1 an install or verification step failed (or a file could not be written),
+            2 invalid input, a request no build can satisfy, or another run holds the environment,
+            130 interrupted (Ctrl-C, SIGTERM, SIGHUP)
 """
 
 USAGE_HINT = """\
@@ -57,7 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--target", type=Path, default=None, help="measure free disk space here (default: home)")
     sub.add_parser("frameworks", help="list the catalog's profiles and frameworks")
     doc = sub.add_parser("doctor", help="run the checks and diagnoses on an existing environment, changing nothing "
-                         "(exit 0: all pass, 1: something failed, 2: not an environment)")
+                         "(exit 0: all pass, 1: something failed, 2: not an environment)",
+                         description="Run the checks and diagnoses on an existing environment, changing nothing. "
+                         "Doctor RUNS PROGRAMS FROM THAT FOLDER (its Python, and every package it imports): point it "
+                         "only at environments you trust. A folder that is not a venv or conda environment is refused "
+                         "before anything runs; the whole run stops after an hour.")
     doc.add_argument("--env", type=Path, required=True, metavar="PATH", help="the environment's folder")
     doc.add_argument("--json", action="store_true", dest="doctor_json", help="print one JSON event per line on stdout")
     doc.add_argument("--machine", type=Path, dest="doctor_machine", metavar="FILE",
@@ -110,15 +115,24 @@ def _cmd_detect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+CANCEL_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
 @contextmanager
 def _cancel_on_signals(cancel: Callable[[], None]) -> Iterator[None]:
-    """SIGINT and SIGTERM cancel the run (children included) instead of killing the wizard mid-write."""
-    old = {s: signal.signal(s, lambda _signum, _frame: cancel()) for s in (signal.SIGINT, signal.SIGTERM)}
+    """SIGINT, SIGTERM and SIGHUP (the SSH link dropped) cancel the run, children included, instead of
+    killing the wizard mid-write; the run still writes its report. A signal ignored when the wizard
+    started (`nohup`) stays ignored."""
+    old = {s: signal.getsignal(s) for s in CANCEL_SIGNALS}
+    for s, handler in old.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(s, lambda _signum, _frame: cancel())
     try:
         yield
     finally:
         for s, h in old.items():
-            signal.signal(s, h)
+            if h is not None:
+                signal.signal(s, h)
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:

@@ -6,12 +6,14 @@ Detection fills it; `--machine FILE` loads it instead (planning for another box,
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
 import msgspec
 
 from wizard.jsonfile import read_json
+from wizard.problems import InputError, Problem, index_path
 from wizard.validation import convert
 
 
@@ -73,9 +75,31 @@ class Machine(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     sources: dict[str, str] = {}             # fact -> where it came from ("nvml", "/proc/cpuinfo", "machine file")
 
 
+_NUMBERS = re.compile(r"^\d+(\.\d+)*$")
+_PYTHON_VERSION = re.compile(r"^\d+\.\d+(\.\d+)?([a-z]+\d*)?\+?$")
+
+
+def value_problems(m: Machine) -> list[Problem]:
+    """Values the model's types accept but the planner cannot use (a CUDA version "12.x", a Python
+    version "three"), each at its place."""
+    out = [Problem(index_path("$.pythons", i) + ".version", f"{p.version!r} is not a Python version", "e.g. \"3.12.4\"")
+           for i, p in enumerate(m.pythons) if not _PYTHON_VERSION.match(p.version)]
+    if m.nvidia and m.nvidia.cuda is not None and not _NUMBERS.match(m.nvidia.cuda):
+        out.append(Problem("$.nvidia.cuda", f"{m.nvidia.cuda!r} is not a CUDA version", "e.g. \"12.4\""))
+    for i, g in enumerate(m.nvidia.gpus if m.nvidia else []):
+        if g.compute_capability is not None and not _NUMBERS.match(g.compute_capability):
+            out.append(Problem(index_path("$.nvidia.gpus", i) + ".compute_capability",
+                               f"{g.compute_capability!r} is not a compute capability", "e.g. \"8.9\""))
+    return out
+
+
 def load_machine(path: Path) -> Machine:
     """A machine file → Machine; every problem is reported at once (exit 2)."""
-    return convert(read_json(path, "machine file"), Machine, str(path))
+    machine = convert(read_json(path, "machine file"), Machine, str(path))
+    problems = value_problems(machine)
+    if problems:
+        raise InputError(str(path), problems)
+    return machine
 
 
 def to_json_dict(m: Machine) -> dict:

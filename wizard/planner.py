@@ -16,6 +16,7 @@ from wizard.catalog import Catalog, expand
 from wizard.machine import Machine, PythonInfo
 from wizard.plan import Decision, Plan, Step, Target
 from wizard.problems import RequestError
+from wizard.redact import has_credentials, has_env_refs
 from wizard.pythons import is_supported_target, parse_python_request, probe_interpreter
 from wizard.verify import expectations, verification_steps, verify_spec
 
@@ -90,20 +91,33 @@ def _conda_python(answers: Answers, options: builds.BuildOptions) -> str:
     return max(fitting, key=lambda v: _preferred(options, v))
 
 
-def _index_args(index: Index, url: str | None = None) -> list[str]:
-    """pip's index options; a decision's own index URL (e.g. PyTorch's) replaces the default index."""
+def _private(urls: list[str]) -> bool:
+    return any(has_credentials(u, ignore_env_refs=False) or has_env_refs(u) for u in urls)
+
+
+def _index_options(index: Index, url: str | None = None) -> tuple[list[str], tuple[tuple[str, str], ...]]:
+    """pip's index options (argv, environment); a decision's own index URL (e.g. PyTorch's) replaces
+    the default index. URLs that carry a secret or a ${VAR} go to pip through its environment
+    (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS): a child's argv is readable by every local
+    user (`ps`), its environment only by its owner."""
     links = [f if "://" in f else os.path.abspath(os.path.expanduser(f)) for f in index.find_links]
-    if index.offline:
-        return ["--no-index", *(a for f in links for a in ("--find-links", f))]
     args: list[str] = []
+    env: list[tuple[str, str]] = []
+
+    def option(flag: str, var: str, values: list[str]) -> None:
+        if values and _private(values):
+            env.append((var, " ".join(values)))
+        else:
+            args.extend(a for v in values for a in (flag, v))
+
     main = url or index.url
-    if main:
-        args += ["--index-url", main]
-    for extra in index.extra_urls:
-        args += ["--extra-index-url", extra]
-    for f in links:
-        args += ["--find-links", f]
-    return args
+    if index.offline:
+        args.append("--no-index")
+    else:
+        option("--index-url", "PIP_INDEX_URL", [main] if main else [])
+        option("--extra-index-url", "PIP_EXTRA_INDEX_URL", list(index.extra_urls))
+    option("--find-links", "PIP_FIND_LINKS", links)
+    return args, tuple(env)
 
 
 def _local_folder(link: str) -> Path | None:
@@ -127,12 +141,22 @@ def _reusable(path: Path, folder: envs.FolderKind, python_version: str) -> bool:
     anything else that is not new or empty."""
     if folder == "file":
         raise RequestError(f"{path} exists and is not a folder", "choose another environment path")
+    state = envs.read_state(path)
+    damage = envs.state_damage(path) if state is None and folder != "missing" else None
+    if damage:
+        raise RequestError(f"the wizard's record of {path} (.wizard/{envs.STATE_FILE}) is damaged: {damage}; "
+                           "what is in the folder is unknown, so nothing was touched",
+                           "remove the folder to start again, or use kind 'existing' to install into it")
+    if state is not None and state.get("creating") and not state.get("created"):
+        if _minor(state.get("python_version", "")) != _minor(python_version):
+            raise RequestError(f"{path} is an environment the wizard began with Python {state.get('python_version')} and did "
+                               f"not finish; this plan uses Python {python_version}", "remove the folder, or ask for that Python")
+        return False   # the wizard's own half-made environment (an interrupted creation): made again over it
     if folder == "other":
         raise RequestError(f"{path} exists, is not empty and is not an environment; nothing in it was touched",
                            "choose a new or empty folder")
     if folder not in ("venv", "conda"):
         return False
-    state = envs.read_state(path)
     if state is None or not state.get("created"):
         raise RequestError(f"{path} is an environment the wizard did not create; it will not install into it",
                            "use kind 'existing' to install into it, or choose a new path")
@@ -197,17 +221,19 @@ def _install_steps(target: Target, decisions: list[Decision], answers: Answers, 
             continue
         reqs = [p for d in ds for p in d.packages]
         names = ", ".join(f"{d.framework} ({d.variant})" for d in ds)
+        args, env = _index_options(answers.index, url)
         steps.append(Step(f"install-{ds[0].framework}", "pip", f"Install {names}", f"{ds[0].why}",
-                          _pip(target.env_python, "install", *base, *_index_args(answers.index, url), *reqs), tuple(reqs)))
+                          _pip(target.env_python, "install", *base, *args, *reqs), tuple(reqs), env))
         pinned += reqs
     rest = [p for d in groups.get(None, []) for p in d.packages] + extras
     if rest:
         titles = [d.framework for d in groups.get(None, [])] + (["extra packages"] if extras else [])
         reqs = pinned + rest
+        args, env = _index_options(answers.index)
         steps.append(Step("install", "pip", "Install " + ", ".join(titles),
                           "One pip call, so the resolver sees every requirement at once"
                           + (" (and keeps the builds installed above)." if pinned else "."),
-                          _pip(target.env_python, "install", *base, *_index_args(answers.index), *reqs), tuple(reqs)))
+                          _pip(target.env_python, "install", *base, *args, *reqs), tuple(reqs), env))
     return steps
 
 
@@ -234,16 +260,17 @@ def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
         upgrade = False
         notes.append("pip is not upgraded: the offline wheelhouse holds no pip wheel.")
     if upgrade:
+        args, env = _index_options(answers.index)
         steps.append(Step("upgrade-pip", "pip", "Upgrade pip",
                           "A venv's bundled pip can be old; the seeds upgrade it first, and pip 24.1+ reports download progress.",
-                          _pip(target.env_python, "install", *PIP_COMMON, "--upgrade", *_index_args(answers.index), "pip"), ("pip",)))
+                          _pip(target.env_python, "install", *PIP_COMMON, "--upgrade", *args, "pip"), ("pip",), env))
     pip_now = None if upgrade else _current_pip(target, machine)
     progress = upgrade or (pip_now is not None and Version(pip_now) >= RAW_PROGRESS_PIP)
     steps += _install_steps(target, decisions, answers, progress)
     if answers.options.verify:
         spec = verify_spec(catalog, frameworks, answers.packages, machine, expectations(decisions, answers.accelerator))
         steps += verification_steps(target.env_python, spec)
-    disk = preflight.disk_needed(decisions, target.kind)
+    disk = preflight.disk_needed(decisions, "existing" if target.reuse else target.kind)  # a rerun's venv exists
     preflight.check_disk(disk, machine.disk_free_bytes, target.path)
     return Plan(target, tuple(frameworks), tuple(decisions), tuple(steps), disk, tuple(notes))
 

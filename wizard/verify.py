@@ -68,10 +68,15 @@ def verification_steps(env_python: str, spec: dict[str, Any], read_only: bool = 
     flags = ("-I", "-B") if read_only else ("-I",)
     return [Step("verify", "verify", "Verify the environment",
                  "Imports every package, runs the seeds' programs, and proves each framework uses the hardware it should.",
-                 (env_python, *flags, str(VERIFY_PROBE), json.dumps(spec, separators=(",", ":")))),
+                 (env_python, *flags, str(VERIFY_PROBE), "-"), stdin=json.dumps(spec, separators=(",", ":"))),
             Step("pip-check", "check", "Check for dependency conflicts",
                  "`pip check` finds installed packages whose requirements are not met.",
                  (env_python, *flags[1:], "-m", "pip", "check"))]
+
+
+def no_checks() -> Check:
+    """What a verification that reported nothing counts as: a failure, never "every check passed"."""
+    return Check("verification", False, "the verification step ran but reported no checks")
 
 
 def pip_check(ok: bool, output: list[str]) -> Check:
