@@ -105,6 +105,7 @@ def _check_requirement(text: str, path: str, out: list[Problem]) -> None:
 
 
 def _check_url(text: str, path: str, out: list[Problem], allow_path: bool = False) -> None:
+    """Messages name the place, never the URL: a malformed one cannot be masked reliably."""
     from urllib.parse import urlsplit
 
     if allow_path and "://" not in text:
@@ -112,14 +113,15 @@ def _check_url(text: str, path: str, out: list[Problem], allow_path: bool = Fals
     try:
         parts = urlsplit(_ENV_VAR.sub("x", text))
         parts.port  # noqa: B018 - raises on a bad port
-    except ValueError as exc:
-        out.append(Problem(path, f"not a valid URL: {exc}"))
+    except ValueError:
+        out.append(Problem(path, "not a valid URL (a bad port, or a password holding '/', '?' or '#')",
+                           "percent-encode the password, or put it in an environment variable: https://user:${TOKEN}@host/simple/"))
         return
-    if parts.scheme not in ("http", "https", "file"):
-        out.append(Problem(path, f"unsupported URL scheme {parts.scheme + ':' if parts.scheme else '(none)'} in {redact_url(text)!r}",
-                           "use http://, https:// or file://"))
+    if parts.scheme not in ("http", "https", "file") or "://" not in text:
+        shown = parts.scheme + "://" if "://" in text and parts.scheme.isalpha() else "(none)"
+        out.append(Problem(path, f"unsupported or missing URL scheme {shown}", "use http://, https:// or file://"))
     elif parts.scheme != "file" and not parts.hostname:
-        out.append(Problem(path, f"URL has no host: {redact_url(text)!r}"))
+        out.append(Problem(path, "URL has no host"))
     if any(c.isspace() for c in text):
         out.append(Problem(path, "URL contains whitespace"))
 

@@ -120,6 +120,20 @@ def _skip_reason(step: Step, plan: Plan, state: dict) -> str | None:
     return None
 
 
+def _unclaim(env: Path, made_folder: bool) -> None:
+    """A creation that failed before making anything leaves nothing behind: the intent record goes,
+    and the folder too when this run made it. Anything more (a half-made venv) keeps the record."""
+    meta = env_meta_dir(env)
+    try:
+        if {p.name for p in env.iterdir()} <= {meta.name} and {p.name for p in meta.iterdir()} <= {envs.STATE_FILE}:
+            (meta / envs.STATE_FILE).unlink(missing_ok=True)
+            meta.rmdir()
+            if made_folder:
+                env.rmdir()
+    except OSError:
+        pass
+
+
 @dataclass
 class Execution:
     """One run of a plan; `cancel()` may be called from a signal handler or the UI thread."""
@@ -225,7 +239,7 @@ class Execution:
                     continue
                 if step.kind == "create":
                     try:
-                        self._claim_folder(env)
+                        made_folder = self._claim_folder(env)
                     except RequestError as exc:
                         return self._refuse(exc, "refused: nothing was created")
                 checks_before = len(self.record.checks)
@@ -239,6 +253,8 @@ class Execution:
                     self._emit(no_checks())
                 if result.status != "ok":
                     failed = True
+                    if step.kind == "create":
+                        _unclaim(env, made_folder)
                     continue
                 if step.kind == "create":
                     state = {"created": True, "python_version": plan.target.python_version, "steps": {}}
@@ -253,11 +269,11 @@ class Execution:
             self._emit(Error(f"cannot write {exc.filename or 'a file'}: {exc.strerror or exc}"))
         return self._finish(log, env, failed)
 
-    def _claim_folder(self, env: Path) -> None:
+    def _claim_folder(self, env: Path) -> bool:
         """Just before the environment is made: the folder must still be what the plan saw (missing,
         empty, or the wizard's own half-made venv), since the preflight ran in between. For a venv
         the intent is recorded first, so a rerun after an interruption recognises the half-made
-        environment as its own and finishes it."""
+        environment as its own and finishes it. True when the folder was made here."""
         target = self.prepared.plan.target
         folder = envs.classify(env)
         state = envs.read_state(env)
@@ -273,6 +289,7 @@ class Execution:
                                "choose a new or empty folder")
         if target.kind == "venv":
             envs.write_state(env, {"created": False, "creating": True, "python_version": target.python_version, "steps": {}})
+        return folder == "missing"
 
     def _skipped(self, step: Step, index: int, total: int, reason: str) -> None:
         self.emit(StepStarted(step.id, step.title, index, total, step.display_argv(), None))

@@ -17,7 +17,7 @@ from wizard.machine import Machine, PythonInfo
 from wizard.plan import Decision, Plan, Step, Target
 from wizard.problems import RequestError
 from wizard.redact import has_credentials, has_env_refs
-from wizard.pythons import is_supported_target, parse_python_request, probe_interpreter
+from wizard.pythons import MIN_TARGET, is_supported_target, parse_python_request, probe_interpreter
 from wizard.verify import expectations, verification_steps, verify_spec
 
 RAW_PROGRESS_PIP = Version("24.1")
@@ -65,7 +65,11 @@ def _choose_python(answers: Answers, machine: Machine, options: builds.BuildOpti
         candidates = [p for p in pool if request is None or request.accepts(p)]
         if not candidates:
             have = ", ".join(sorted({_minor(p.version) for p in pool}, key=Version, reverse=True)) or "none"
-            raise RequestError(f"no detected Python matches {request.text!r} (found: {have})",  # type: ignore[union-attr]
+            if request is None:
+                older = ", ".join(sorted({_minor(p.version) for p in machine.pythons}, key=Version)) or "none"
+                raise RequestError(f"no usable Python found: the wizard needs Python {MIN_TARGET} or newer (found: {older})",
+                                   "install a newer Python (e.g. with pyenv or your package manager)")
+            raise RequestError(f"no detected Python matches {request.text!r} (found: {have})",
                                "install that Python (e.g. with pyenv or your package manager) or change environment.python")
     fitting = [p for p in candidates if options.fits(p.version)]
     if not fitting:
