@@ -8,12 +8,14 @@ import errno
 import json
 import os
 import re
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from support.wizard_cli import REPO, answers, run_wizard, wizard_env, write_json
+from support.wizard_cli import REPO, answers, run_wizard, wizard_argv, wizard_env, write_json
 
 from wizard import atomic, envs
 from wizard.answers import effective_answers, parse_answers
@@ -307,3 +309,21 @@ def test_subprocess_is_used_only_by_the_process_module() -> None:
             if re.search(r"^\s*(import subprocess|from subprocess import)|\bos\.(system|popen|exec|spawn)", path.read_text("utf-8"), re.M):
                 users.append(rel)
     assert users == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_during_detection_acts_at_once(sig: int, tmp_path: Path) -> None:
+    """An interpreter on PATH that hangs (a broken NFS mount, a wrapper waiting for input): the probe
+    would wait out its timeout; a signal ends it at once, with exit 130."""
+    slow = tmp_path / "bin" / "python3"
+    slow.parent.mkdir()
+    slow.write_text("#!/bin/sh\nsleep 30\n")
+    slow.chmod(0o755)
+    env = {**wizard_env(dict(os.environ), tmp_path / "state"), "PATH": f"{slow.parent}:{os.environ['PATH']}"}
+    p = subprocess.Popen(wizard_argv("detect"), env=env, cwd=REPO, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    start = time.monotonic()
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == 130 and time.monotonic() - start < 3 and "Traceback" not in err

@@ -135,6 +135,28 @@ def _cancel_on_signals(cancel: Callable[[], None]) -> Iterator[None]:
                 signal.signal(s, h)
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    """Before a run has started (detection, planning): end the probes at once, then leave (exit 130)."""
+    from wizard import proc
+
+    proc.cancel_all(close=True)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _interrupt_on_signals() -> Iterator[None]:
+    old = {s: signal.getsignal(s) for s in CANCEL_SIGNALS}
+    for s, handler in old.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(s, _interrupt)
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            if h is not None:
+                signal.signal(s, h)
+
+
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from wizard.doctor import Doctor, open_environment
     from wizard.output import make_printer
@@ -198,13 +220,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "frameworks":
             return _cmd_frameworks()
         if args.command == "detect":
-            return _cmd_detect(args)
+            with _interrupt_on_signals():
+                return _cmd_detect(args)
         if args.command == "doctor":
-            return _cmd_doctor(args)
+            with _interrupt_on_signals():
+                return _cmd_doctor(args)
         if args.answers is not None:
             if args.prefill is not None:
                 parser.error("--answers and --prefill exclude each other")
-            return _run_headless(args)
+            with _interrupt_on_signals():
+                return _run_headless(args)
         if args.dry_run or args.json:
             parser.error("--dry-run and --json need --answers FILE")
         return _run_tui(args)

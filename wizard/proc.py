@@ -18,6 +18,7 @@ KILL = getattr(signal, "SIGKILL", signal.SIGTERM)
 Child = subprocess.Popen
 _live: set[Child[bytes]] = set()
 _live_lock = threading.RLock()   # re-entrant: cancel_all() may run in a signal handler
+_closed = threading.Event()      # set by cancel_all(close=True): the process is ending, start nothing more
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ def end(proc: subprocess.Popen[bytes]) -> None:
 def run(argv: list[str], timeout: float, env: dict[str, str] | None = None, stdin: bytes | None = None) -> Finished | None:
     """Run a short command to completion, killed whole on timeout so that a child it left behind
     cannot hold the pipes open. None when it cannot start, times out or is cancelled."""
+    if _closed.is_set():
+        return None
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, **_group_kwargs())
@@ -97,8 +100,11 @@ def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
         pass
 
 
-def cancel_all() -> None:
-    """End every live child now (safe from a signal handler or another thread)."""
+def cancel_all(close: bool = False) -> None:
+    """End every live child now (safe from a signal handler or another thread); with close, short
+    commands asked for later do not start (Ctrl-C during detection: the probes still queued)."""
+    if close:
+        _closed.set()
     with _live_lock:
         procs = list(_live)
     for p in procs:
