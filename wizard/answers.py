@@ -117,9 +117,10 @@ def _check_url(text: str, path: str, out: list[Problem], allow_path: bool = Fals
         out.append(Problem(path, "not a valid URL (a bad port, or a password holding '/', '?' or '#')",
                            "percent-encode the password, or put it in an environment variable: https://user:${TOKEN}@host/simple/"))
         return
-    if parts.scheme not in ("http", "https", "file") or "://" not in text:
-        shown = parts.scheme + "://" if "://" in text and parts.scheme.isalpha() else "(none)"
-        out.append(Problem(path, f"unsupported or missing URL scheme {shown}", "use http://, https:// or file://"))
+    if "://" not in text or not parts.scheme.isalpha():
+        out.append(Problem(path, "URL has no scheme://", "use http://, https:// or file://"))
+    elif parts.scheme not in ("http", "https", "file"):
+        out.append(Problem(path, f"unsupported URL scheme {parts.scheme}:", "use http://, https:// or file://"))
     elif parts.scheme != "file" and not parts.hostname:
         out.append(Problem(path, "URL has no host"))
     if any(c.isspace() for c in text):

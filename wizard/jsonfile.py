@@ -33,7 +33,8 @@ def _read_regular(path: Path, what: str) -> bytes:
             raise InputError(source, [Problem("$", f"{what} is not a regular file")])
         raw = fh.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
-        raise InputError(source, [Problem("$", f"{what} is larger than {MAX_BYTES:,} bytes", "is this the right file?")])
+        raise InputError(source, [Problem("$", f"{what} is {max(st.st_size, len(raw)):,} bytes; the limit is {MAX_BYTES:,}",
+                                           "is this the right file?")])
     return raw
 
 
