@@ -327,3 +327,21 @@ def test_a_signal_during_detection_acts_at_once(sig: int, tmp_path: Path) -> Non
     p.send_signal(sig)
     _, err = p.communicate(timeout=30)
     assert p.returncode == 130 and time.monotonic() - start < 3 and "Traceback" not in err
+
+
+def test_the_disk_check_on_a_rerun_does_not_count_the_venv_that_exists(tmp_path: Path) -> None:
+    from wizard.engine import prepare
+    from wizard.machine import Machine, PythonInfo
+
+    version = "%d.%d.%d" % sys.version_info[:3]
+    env = tmp_path / "env"
+    (env / "bin").mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text(f"version = {version}\n")
+    envs.write_state(env, {"created": True, "python_version": version, "steps": {}})
+    machine = Machine(os="linux", arch="x86_64", disk_free_bytes=5_000_000,
+                      pythons=[PythonInfo(path=sys.executable, version=version, bundled_pip="24.0")])
+    a = parse_answers(answers(env), load_catalog(), "test")
+    plan = prepare(a, machine).plan
+    assert plan.target.reuse and plan.disk_needed_bytes == 0
+    with pytest.raises(RequestError, match="not enough disk space"):
+        prepare(parse_answers(answers(tmp_path / "new"), load_catalog(), "test"), machine)
