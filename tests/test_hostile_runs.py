@@ -207,10 +207,6 @@ def _prepared(tmp_path: Path, machine_file: Path, **over: object) -> Prepared:
     return prepare(a, load_machine(machine_file))
 
 
-def _collect(events: list[Event]):  # noqa: ANN202
-    return events.append
-
-
 def test_a_folder_filled_after_the_plan_is_not_used(host_machine: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("WIZARD_STATE_DIR", str(tmp_path / "state"))
     prepared = _prepared(tmp_path, host_machine, options={"upgrade_pip": False, "verify": False})

@@ -101,12 +101,14 @@ def _satisfied(python: str, requirements: tuple[str, ...]) -> bool:
 _ARCH_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64"}
 
 
+def _arch(name: str) -> str:
+    return _ARCH_ALIASES.get(name.lower(), name.lower())
+
+
 def check_host(machine: Machine) -> None:
     """A machine file is for planning; a real run refuses one that contradicts this host."""
     host_os, host_arch = platform.system().lower(), platform.machine().lower()
-    def norm(a: str) -> str:
-        return _ARCH_ALIASES.get(a.lower(), a.lower())
-    if machine.os != host_os or norm(machine.arch) != norm(host_arch):
+    if machine.os != host_os or _arch(machine.arch) != _arch(host_arch):
         raise RequestError(f"the machine file describes {machine.os} {machine.arch}, but this is {host_os} {host_arch}; "
                            "a real run needs this machine's facts", "use the machine file with --dry-run only, or leave --machine out")
 
