@@ -16,7 +16,7 @@ from packaging.specifiers import SpecifierSet
 
 from wizard import builds
 from wizard.answers import Accelerator, Answers, Environment, Index
-from wizard.catalog import Catalog, IndexTable, TorchRelease, load_catalog
+from wizard.catalog import Catalog, FollowTable, IndexTable, KernelsTable, TorchRelease, load_catalog
 from wizard.machine import Machine, Nvidia, NvidiaGpu, PythonInfo, Rocm, RocmGpu
 from wizard.plan import Plan
 from wizard.planner import make_plan
@@ -76,17 +76,17 @@ class Case:
 CASES = [
     # Pascal: only cu126 has 6.x code, even on a driver that runs CUDA 13
     Case("pascal-1080ti-580", machine(GTX1080TI, driver="580.65.06"), ["pytorch"], {"pytorch": ("cu126", "6.1")},
-         packages={"pytorch": "torch==2.13.*"}, index={"pytorch": TORCH + "cu126"}),
+         packages={"pytorch": "torch==2.14.*"}, index={"pytorch": TORCH + "cu126"}),
     # Volta: cu130 starts at 7.5, so torch 2.13's cu126
     Case("volta-v100-580", machine(V100, driver="580.65.06"), ["pytorch"], {"pytorch": ("cu126", "7.0")}),
     # Volta on Python 3.9: torch 2.8, whose cu128 has 7.0 code again
     Case("volta-v100-570-py39", machine(V100, driver="570.124.04", pythons=("3.9.18",)), ["pytorch"],
          {"pytorch": ("cu128", "3.9")}, packages={"pytorch": "torch==2.8.*"}, python="3.9"),
     # Blackwell on a 12.x driver: torch 2.11 is the newest with cu128, and the note says 580 allows the newest
-    Case("blackwell-5090-570", machine(RTX5090, driver="570.124.04"), ["pytorch"], {"pytorch": ("cu128", "driver ≥ 580 allows torch 2.13")},
+    Case("blackwell-5090-570", machine(RTX5090, driver="570.124.04"), ["pytorch"], {"pytorch": ("cu128", "driver ≥ 580 allows torch 2.15")},
          packages={"pytorch": "torch==2.11.*"}, index={"pytorch": TORCH + "cu128"}),
     Case("blackwell-5090-580", machine(RTX5090, driver="580.65.06"), ["pytorch"], {"pytorch": ("cu130", "fully supports (CUDA 13.0)")},
-         packages={"pytorch": "torch==2.13.*"}),
+         packages={"pytorch": "torch==2.15.*"}),
     Case("blackwell-5090-595", machine(RTX5090, driver="595.10"), ["pytorch"], {"pytorch": ("cu132", "12.0")}),
     Case("ada-4090-550", machine(RTX4090, driver="550.54.14"), ["pytorch"], {"pytorch": ("cu126", "8.9")}),
     Case("hopper-8xh100-535", machine(*[H100] * 8, driver="535.183.01"), ["pytorch", "tensorflow", "jax"],
@@ -100,7 +100,7 @@ CASES = [
          refuse="no single torch build has code for every GPU"),
     # old drivers: 470 still runs cu118 (torch 2.7); 418 runs nothing, so CPU with the fix, or a refusal when cuda is asked
     Case("old-driver-470-v100", machine(V100, driver="470.256.02"), ["pytorch"],
-         {"pytorch": ("cu118", "driver ≥ 525.60.13 allows torch 2.13")}, packages={"pytorch": "torch==2.7.*"}),
+         {"pytorch": ("cu118", "torch 2.15 has none (cu130, cu132 need driver ≥ 580)")}, packages={"pytorch": "torch==2.7.*"}),
     Case("too-old-driver-418", machine(V100, driver="418.87.01"), ["pytorch", "tensorflow"],
          {"pytorch": ("cpu", "install NVIDIA driver ≥ 525.60.13"), "tensorflow": ("cpu", "needs driver ≥ 525.60.13")},
          index={"pytorch": TORCH + "cpu"}),
@@ -120,7 +120,7 @@ CASES = [
     Case("wsl2-3080-560", machine(RTX3090, driver="560.94", wsl=True), ["pytorch", "tensorflow", "jax"],
          {"pytorch": ("cu126", "8.6"), "tensorflow": ("cuda", "driver 560.94"), "jax": ("cuda12", "experimental")}),
     Case("wsl2-driver-below-windows-minimum", machine(RTX3090, driver="527.41", wsl=True), ["pytorch"],
-         {"pytorch": ("cu118", "cu126 needs driver ≥ 528.33")}),
+         {"pytorch": ("cu118", "cu130, cu132 need driver ≥ 580")}),
     # Apple silicon: PyPI's torch with MPS; TensorFlow and JAX on the CPU
     Case("macos-arm64", machine(os="darwin", arch="arm64", mps=True), ["pytorch", "tensorflow", "jax"],
          {"pytorch": ("mps", "MPS"), "tensorflow": ("cpu", "no MPS build of TensorFlow"), "jax": ("cpu", "no MPS build")},
@@ -128,7 +128,10 @@ CASES = [
     Case("macos-arm64-mps-tensorflow", machine(os="darwin", arch="arm64", mps=True), ["tensorflow"], accelerator="mps",
          refuse="no MPS build of TensorFlow"),
     Case("linux-mps", machine(RTX4090, driver="550.54.14"), ["pytorch"], accelerator="mps", refuse="needs macOS on Apple silicon"),
-    Case("macos-intel", machine(os="darwin", arch="x86_64"), ["pytorch"], refuse="PyTorch publishes no wheels for darwin-x86_64"),
+    Case("macos-intel", machine(os="darwin", arch="x86_64"), ["pytorch"], {"pytorch": ("cpu", "from PyPI")},
+         packages={"pytorch": "torch"}, index={"pytorch": None}),
+    Case("macos-intel-py313", machine(os="darwin", arch="x86_64", pythons=("3.13.1",)), ["pytorch"],
+         refuse="PyTorch cannot run on Python 3.13"),
     # Windows: CUDA builds from the index; TensorFlow and JAX have no GPU build there
     Case("windows-4070-566", machine(RTX4070, driver="566.36", os="windows", arch="AMD64"), ["pytorch", "tensorflow", "jax"],
          {"pytorch": ("cu126", "8.9"), "tensorflow": ("cpu", "native Windows"), "jax": ("cpu", "Linux only")},
@@ -139,9 +142,9 @@ CASES = [
     # ROCm: the newest build not newer than the ROCm installed
     Case("rocm-6.4", machine(rocm="6.4.1"), ["pytorch"], {"pytorch": ("rocm6.4", "ROCm 6.4.1")},
          packages={"pytorch": "torch==2.9.*"}, index={"pytorch": TORCH + "rocm6.4"}),
-    Case("rocm-7.2", machine(rocm="7.2.0"), ["pytorch"], {"pytorch": ("rocm7.2", "rocm7.2")}, packages={"pytorch": "torch==2.13.*"}),
+    Case("rocm-7.2", machine(rocm="7.2.0"), ["pytorch"], {"pytorch": ("rocm7.2", "gfx targets include gfx90a")}, packages={"pytorch": "torch==2.14.*"}),
     Case("rocm-6.1-too-old", machine(rocm="6.1.2"), ["pytorch", "tensorflow"],
-         {"pytorch": ("cpu", "upgrade ROCm to ≥ 7.1"), "tensorflow": ("cpu", "no ROCm build of TensorFlow")}),
+         {"pytorch": ("cpu", "upgrade ROCm to ≥ 7.2"), "tensorflow": ("cpu", "no ROCm build of TensorFlow")}),
     Case("rocm-asked-on-nvidia", machine(RTX4090, driver="550.54.14"), ["pytorch"], accelerator="rocm", refuse="no AMD GPU"),
     # Python: TensorFlow has no wheel for 3.14; JAX 0.11+ needs 3.12, 0.7-0.10 serve 3.11; TF 2.20 serves 3.9
     Case("tensorflow-py314-only", machine(pythons=("3.14.0",)), ["tensorflow"], refuse="TensorFlow cannot run on Python 3.14"),
@@ -153,9 +156,9 @@ CASES = [
          packages={"jax": "jax[cuda13]"}),
     Case("jax-580-volta", machine(V100, driver="580.65.06"), ["jax"], {"jax": ("cuda12", "needs compute capability ≥ 7.5")}),
     Case("jax-py311", machine(RTX4090, driver="550.54.14", pythons=("3.11.7",)), ["jax"], {"jax": ("cuda12", "3.11")},
-         packages={"jax": "jax[cuda12]>=0.7,<0.11"}),
+         packages={"jax": "jax[cuda12]==0.10.*"}),
     Case("jax-linux-arm64", machine(H100, driver="580.65.06", arch="aarch64"), ["jax", "pytorch"],
-         {"jax": ("cuda13", "9.0"), "pytorch": ("cpu", "no CUDA build of torch for linux-arm64")}),
+         {"jax": ("cuda13", "9.0"), "pytorch": ("cu130", "NVIDIA H100 80GB HBM3 (9.0)")}),
     # disk, forced CPU, the user's own index
     Case("too-little-disk", machine(RTX4090, driver="550.54.14", disk_gb=2), ["pytorch"],
          refuse="needs about 5.5 GB, 2.0 GB is free"),
@@ -164,9 +167,9 @@ CASES = [
     Case("own-index-5090-570", machine(RTX5090, driver="570.124.04"), ["pytorch"], index_url="https://mirror.example/simple/",
          expect={"pytorch": ("cu128", "must serve the cu128 build from https://download.pytorch.org/whl/cu128")}, index={"pytorch": None}),
     Case("own-index-5090-580", machine(RTX5090, driver="580.65.06"), ["pytorch"], index_url="https://mirror.example/simple/",
-         expect={"pytorch": ("cu130", "PyPI's own Linux torch 2.13 is this cu130 build")}),
+         expect={"pytorch": ("cu130", "must serve the cu130 build")}),
     Case("own-index-no-gpu", machine(), ["pytorch"], index_url="https://mirror.example/simple/",
-         expect={"pytorch": ("cpu", "PyPI's own Linux torch is the CUDA cu130 build")}, index={"pytorch": None}),
+         expect={"pytorch": ("cpu", "PyPI's own Linux torch is the CUDA cu132 build")}, index={"pytorch": None}),
     Case("unknown-capability", machine(("Some NVIDIA GPU", None), driver="580.65.06"), ["pytorch"],
          {"pytorch": ("cu130", "unknown: not checked")}),
 ]
@@ -250,9 +253,9 @@ def test_pytorch_index_url_only_in_the_pytorch_pip_step(tmp_path: Path) -> None:
     pips = [s for s in plan.steps if s.kind == "pip" and s.id != "upgrade-pip"]
     assert [s.id for s in pips] == ["install-pytorch", "install"]
     torch_step, rest = pips
-    assert torch_step.argv[-3:] == ("--index-url", TORCH + "cu126", "torch==2.13.*")
+    assert torch_step.argv[-3:] == ("--index-url", TORCH + "cu126", "torch==2.14.*")
     assert not any("download.pytorch.org" in a for a in rest.argv)
-    assert "torch==2.13.*" in rest.argv and "transformers" in rest.argv   # pinned again so pip keeps the build
+    assert "torch==2.14.*" in rest.argv and "transformers" in rest.argv   # pinned again so pip keeps the build
 
 
 def test_disk_estimate_follows_the_chosen_variant(tmp_path: Path) -> None:
@@ -272,6 +275,12 @@ def test_every_build_figure_has_a_source_and_every_reference_resolves() -> None:
         if not fw.builds:
             continue
         table = b.tables[fw.builds]
+        if isinstance(table, (FollowTable, KernelsTable)):
+            assert table.source, fid
+            if isinstance(table, FollowTable):
+                leader = b.tables[table.follows]
+                assert isinstance(leader, IndexTable) and {r.version for r in leader.releases} == set(table.versions), fid
+            continue
         assert table.sizes_source and table.releases and all(r.source for r in table.releases), fid
         versions = [r.version for r in table.releases]
         assert versions == sorted(versions, key=lambda v: tuple(map(int, v.split("."))), reverse=True), fid
@@ -279,9 +288,11 @@ def test_every_build_figure_has_a_source_and_every_reference_resolves() -> None:
         for py in b.pythons.versions:
             assert SpecifierSet(fw.python).contains(py) == any(SpecifierSet(r.python).contains(py) for r in table.releases), (fid, py)
         if isinstance(table, IndexTable):
-            assert set(table.sizes_mb) == {"cpu", "cuda", "rocm", "mps"}
+            assert set(table.sizes_mb) == {"cpu", "cuda", "rocm", "mps", "xpu"}
             for r in table.releases:
-                assert set(r.cuda) <= set(b.cuda_builds) and set(r.archs) <= set(r.cuda) and r.pypi_linux in r.cuda, r.version
+                assert set(r.cuda) <= set(b.cuda_builds) and set(r.archs) <= set(r.cuda), r.version
+                assert set(r.rocm) <= set(b.rocm_builds), r.version
+                assert all(v in (*r.cuda, "cpu", "mps") for v in r.pypi.values()), r.version
                 assert r.cuda == sorted(r.cuda, key=lambda t: int(t[2:])), r.version
         else:
             assert all(v.source for v in table.gpu) and set(table.sizes_mb) == {"cpu", *(v.variant for v in table.gpu)}
@@ -289,14 +300,14 @@ def test_every_build_figure_has_a_source_and_every_reference_resolves() -> None:
 
 
 def test_a_new_torch_release_is_a_data_change(tmp_path: Path) -> None:
-    """Add torch 2.14 with a cu128 build to a copy of the catalog: the RTX 5090 on driver 570 takes it."""
+    """Add torch 2.16 with a cu128 build to a copy of the catalog: the RTX 5090 on driver 570 takes it."""
     table = CATALOG.builds.tables["pytorch"]
     assert isinstance(table, IndexTable)
-    new = TorchRelease(version="2.14", python=">=3.11,<3.15", cuda=["cu128", "cu130"], pypi_linux="cu130", source="test")
+    new = TorchRelease(version="2.16", python=">=3.11,<3.16", cuda=["cu128", "cu130"], pypi={"linux-x86_64": "cu130"}, source="test")
     tables = {**CATALOG.builds.tables, "pytorch": msgspec.structs.replace(table, releases=[new, *table.releases])}
     catalog: Catalog = msgspec.structs.replace(CATALOG, builds=msgspec.structs.replace(CATALOG.builds, tables=tables))
     plan = make_plan(answers(tmp_path, ["pytorch"]), machine(RTX5090, driver="570.124.04"), catalog)
-    assert plan.decisions[0].packages == ("torch==2.14.*",) and plan.decisions[0].variant == "cu128"
+    assert plan.decisions[0].packages == ("torch==2.16.*",) and plan.decisions[0].variant == "cu128"
 
 
 def test_decide_without_a_python_gives_what_the_hardware_allows() -> None:

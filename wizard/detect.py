@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from wizard.intel import probe_intel
 from wizard.machine import Cpu, Machine
 from wizard.nvidia import probe_nvidia
 from wizard.paths import nearest_existing
@@ -42,10 +43,11 @@ def detect_machine(target: Path | None = None, probe_pythons: bool = True, *, ro
             sources[name] = f"failed: {type(e).__name__}: {e}"
             return default
 
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=4) as pool:
         pythons = pool.submit(find_pythons) if probe_pythons else None
         nvidia = pool.submit(probe_nvidia, root)
         rocm = pool.submit(probe_rocm, root)
+        intel = pool.submit(probe_intel, root)
         os_name: OsName = fact("os", _os, "linux")
         arch = fact("arch", _arch, "")
         m = Machine(os=os_name, arch=arch)
@@ -57,6 +59,7 @@ def detect_machine(target: Path | None = None, probe_pythons: bool = True, *, ro
         m.mps = fact("mps", lambda: (os_name == "darwin" and arch == "arm64", "platform"), False)
         m.nvidia = fact("nvidia", nvidia.result, None)
         m.rocm = fact("rocm", rocm.result, None)
+        m.intel = fact("intel", intel.result, None)
         if pythons is not None:
             m.pythons = fact("pythons", lambda: (pythons.result(), "interpreter probes: PATH, pyenv, conda, uv, "
                                                                    "usual install folders"), [])

@@ -12,14 +12,13 @@ from dataclasses import dataclass, replace
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from wizard.answers import Accelerator
 from wizard.builds.hardware import Here, gpus_text
 from wizard.machine import NvidiaGpu
 from wizard.plan import Decision
 from wizard.problems import RequestError
 
 ACCELERATOR_HINT = "set accelerator to 'auto' or 'cpu'"
-ACCEL_NAMES = {"cuda": "CUDA", "rocm": "ROCm", "mps": "MPS"}
+ACCEL_NAMES = {"cuda": "CUDA", "rocm": "ROCm", "mps": "MPS", "xpu": "XPU"}
 
 
 @dataclass(frozen=True)
@@ -29,10 +28,17 @@ class Candidate:
     decision: Decision
     label: str
     gpu: bool
+    free_threaded: str | None = None    # specifier of the free-threaded minors with wheels; "": none; None: not tracked
 
     def supports(self, python: str) -> bool:
+        """Whether this build has wheels for a Python given as '3.14.0' or, free-threaded, '3.14.0t'."""
+        version = Version(python.rstrip("t"))
         spec = self.decision.python
-        return not spec or SpecifierSet(spec).contains(Version(python), prereleases=True)
+        if spec and not SpecifierSet(spec).contains(version, prereleases=True):
+            return False
+        if not python.endswith("t") or self.free_threaded is None:
+            return True
+        return bool(self.free_threaded) and SpecifierSet(self.free_threaded).contains(version, prereleases=True)
 
 
 def python_span(spec: str, known: tuple[str, ...]) -> str:
@@ -44,7 +50,8 @@ def python_span(spec: str, known: tuple[str, ...]) -> str:
 
 
 def minor(python: str) -> str:
-    return ".".join(python.split(".")[:2])
+    """'3.14.0' → '3.14'; a free-threaded '3.14.0t' → '3.14t'."""
+    return ".".join(python.rstrip("t").split(".")[:2]) + ("t" if python.endswith("t") else "")
 
 
 @dataclass(frozen=True)
@@ -98,10 +105,10 @@ class BuildOptions:
 
 def check_accelerator(here: Here) -> None:
     """An explicit accelerator this machine lacks is refused before any framework is looked at."""
-    m, a = here.machine, here.accelerator
+    a = here.accelerator   # a named variant (cu130, xpu) may be for another machine: checked per framework
     if a == "cuda" and not here.nv_gpus:
         raise RequestError("accelerator 'cuda' was asked for, but this machine has no NVIDIA GPU", ACCELERATOR_HINT)
-    if a == "rocm" and not (m.rocm and m.rocm.gpus):
+    if a == "rocm" and not here.amd_gpus:
         raise RequestError("accelerator 'rocm' was asked for, but this machine has no AMD GPU with ROCm", ACCELERATOR_HINT)
     if a == "mps" and here.platform != "darwin-arm64":
         raise RequestError("accelerator 'mps' needs macOS on Apple silicon", ACCELERATOR_HINT)
@@ -124,7 +131,14 @@ def no_driver(gpus: list[NvidiaGpu], driver: str) -> NoGpu:
                   f"install NVIDIA driver ≥ {driver} and run the wizard again")
 
 
-def cpu_headline(accelerator: Accelerator, missing: NoGpu | None, gpu_elsewhere: bool) -> str:
+def jetson_no_gpu(here: Here, title: str) -> NoGpu:
+    """A Jetson's integrated GPU: the ordinary wheels are built for discrete GPUs and SBSA servers."""
+    return NoGpu(f"this is an NVIDIA Jetson (L4T {here.jetson}), whose integrated GPU {title}'s ordinary CUDA wheels "
+                 "do not serve", "install the JetPack builds from NVIDIA's Jetson AI Lab index (pypi.jetson-ai-lab.io) "
+                 "or NVIDIA's Jetson containers")
+
+
+def cpu_headline(accelerator: str, missing: NoGpu | None, gpu_elsewhere: bool) -> str:
     """Why a CPU build: asked for, the GPU cannot be used (and the fix), or no GPU at all. With GPU
     builds ranked above it, only a Python without GPU wheels reaches it, and `pick` says so."""
     if accelerator == "cpu":
@@ -135,7 +149,7 @@ def cpu_headline(accelerator: Accelerator, missing: NoGpu | None, gpu_elsewhere:
 
 
 def refuse(here: Here, title: str, missing: NoGpu | None) -> RequestError:
-    what = ACCEL_NAMES[here.accelerator]
+    what = ACCEL_NAMES.get(here.family, here.accelerator)
     reason = missing.reason if missing else f"the catalog has no {what} build of {title} for {here.platform}"
     return RequestError(f"accelerator '{here.accelerator}' was asked for, but {reason}",
                         (missing.fix if missing and missing.fix else ACCELERATOR_HINT))

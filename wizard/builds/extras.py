@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wizard.builds.choice import Candidate, NoGpu, cpu_headline, no_driver, refuse
+from wizard.builds.choice import Candidate, NoGpu, cpu_headline, jetson_no_gpu, no_driver, refuse
 from wizard.builds.hardware import Here, cc_key, gpus_text, numbers
 from wizard.catalog import ExtrasTable, Framework, GpuVariant
 from wizard.machine import NvidiaGpu
@@ -41,6 +41,8 @@ class Extras:
     def gpu_variant(self) -> tuple[GpuVariant | None, str, NoGpu | None]:
         """The newest GPU variant that runs here with its why, or why none does."""
         here = self.here
+        if here.jetson:
+            return None, "", jetson_no_gpu(here, self.fw.title)
         if here.driver is None:
             return None, "", no_driver(here.nv_gpus, here.driver_min(self.table.gpu[0].cuda))
         failed: list[str] = []
@@ -64,17 +66,20 @@ class Extras:
         for i, rel in enumerate(self.table.releases):
             pin = "" if i == 0 else rel.pin or f"=={rel.version}.*"
             label = f"{self.fw.title} {rel.pin or rel.version} ({variant})"
+            ft = "" if self.here.platform in rel.no_free_threaded else rel.free_threaded
             out.append(Candidate(Decision(self.fid, variant, why, (requirement + pin,), None, rel.python,
-                                          self.table.sizes_mb[variant]), label, gpu))
+                                          self.table.sizes_mb[variant]), label, gpu, ft))
         return out
 
     def candidates(self) -> list[Candidate]:
-        here, a = self.here, self.here.accelerator
-        if a in ("rocm", "mps"):
+        here, a = self.here, self.here.family
+        if a in ("rocm", "mps", "xpu"):
             raise refuse(here, self.fw.title, None)
+        if here.forced_tag and not here.nv_gpus:
+            return self.unchecked()
         gpu: list[Candidate] = []
         missing = None
-        other_gpu = "MPS" if here.machine.mps else "ROCm" if here.machine.rocm and here.machine.rocm.gpus else None
+        other_gpu = ("MPS" if here.machine.mps else "ROCm" if here.amd_gpus else "XPU" if here.intel_gpus else None)
         if a != "cpu" and here.nv_gpus:
             v, why, missing = self.gpu_variant()
             if v is not None:
@@ -86,3 +91,15 @@ class Extras:
                 raise refuse(here, self.fw.title, missing)
             return gpu
         return gpu + self.releases("cpu", self.table.cpu, cpu_headline(a, missing, bool(gpu)) + ".", False)
+
+    def unchecked(self) -> list[Candidate]:
+        """A named CUDA variant (cu130) for a machine without an NVIDIA GPU (a Docker build): the extra of that CUDA major."""
+        here, tag = self.here, self.here.forced_tag or ""
+        major = numbers(here.catalog.builds.cuda_builds[tag].cuda)[0] if tag in here.catalog.builds.cuda_builds else None
+        v = next((v for v in self.table.gpu if here.platform in v.platforms and v.cuda == major), None)
+        if v is None:
+            raise refuse(here, self.fw.title, NoGpu(f"{self.fw.title} has no CUDA {major} build for {here.platform}"
+                                                     if major else f"the catalog knows no variant {tag}"))
+        why = (f"{v.requirement}, as accelerator '{tag}' asks (CUDA {v.cuda}); no NVIDIA GPU here to check it against: "
+               f"the deployment machine needs driver ≥ {here.driver_min(v.cuda)} and compute capability ≥ {v.min_cc}.")
+        return self.releases(v.variant, v.requirement, why, True)

@@ -10,9 +10,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from wizard.answers import Accelerator
 from wizard.catalog import Catalog
-from wizard.machine import Machine, NvidiaGpu
+from wizard.machine import IntelGpu, Machine, NvidiaGpu, RocmGpu
 
 
 def numbers(text: str) -> tuple[int, ...]:
@@ -27,6 +26,27 @@ def min_driver(machine: Machine, catalog: Catalog, cuda_major: int) -> str | Non
     if row is None:
         return None
     return row.windows if machine.os == "windows" or machine.wsl else row.linux
+
+
+def family(accelerator: str) -> str:
+    """The kind of an accelerator answer: 'cu130' → 'cuda', 'rocm7.2' → 'rocm'; auto/cpu/cuda/rocm/mps/xpu as they are."""
+    if accelerator.startswith("cu") and accelerator != "cuda":
+        return "cuda"
+    if accelerator.startswith("rocm") and accelerator != "rocm":
+        return "rocm"
+    return accelerator
+
+
+def macos_version(machine: Machine) -> tuple[int, ...] | None:
+    """The macOS release from the machine's distro ('macOS 13.6.1' → (13, 6, 1)); None when unknown."""
+    d = machine.distro or ""
+    return numbers(d) or None if machine.os == "darwin" and d.lower().startswith("macos") else None
+
+
+def gfx_text(arch: str, builds: dict[str, list[str]]) -> str:
+    """Which ROCm builds carry code for this gfx target, for messages."""
+    have = [v for v, gfx in builds.items() if arch in gfx]
+    return f"rocm{', rocm'.join(have)}" if have else "none"
 
 
 def platform_key(machine: Machine) -> str:
@@ -60,7 +80,7 @@ class Here:
     """This machine and request, as the choice reads them."""
 
     machine: Machine
-    accelerator: Accelerator
+    accelerator: str                # an Accelerator answer: auto, cpu, cuda, rocm, mps, xpu or a variant (cu130)
     catalog: Catalog
     custom_index: bool
 
@@ -75,6 +95,28 @@ class Here:
     @property
     def driver(self) -> str | None:
         return self.machine.nvidia.driver if self.machine.nvidia else None
+
+    @property
+    def family(self) -> str:
+        return family(self.accelerator)
+
+    @property
+    def forced_tag(self) -> str | None:
+        """The index variant the answers name ('cu130', 'rocm7.2', 'xpu'), like uv's --torch-backend."""
+        a = self.accelerator
+        return a if a == "xpu" or family(a) != a else None
+
+    @property
+    def amd_gpus(self) -> list[RocmGpu]:
+        return list(self.machine.rocm.gpus) if self.machine.rocm else []
+
+    @property
+    def intel_gpus(self) -> list[IntelGpu]:
+        return list(self.machine.intel.gpus) if self.machine.intel else []
+
+    @property
+    def jetson(self) -> str | None:
+        return self.machine.nvidia.jetson if self.machine.nvidia else None
 
     @property
     def known_ccs(self) -> list[str]:
