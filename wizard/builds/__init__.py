@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from wizard.builds.choice import ACCELERATOR_HINT, BuildOptions, Candidate, check_accelerator, python_span
 from wizard.builds.extras import Extras
-from wizard.builds.follows import follow
+from wizard.builds.follows import family_requirements, follow
 from wizard.builds.hardware import Here, min_driver, platform_key
 from wizard.builds.kernels import kernels
 from wizard.builds.pytorch import Torch
@@ -20,7 +20,8 @@ from wizard.catalog import Catalog, ExtrasTable, FollowTable, IndexTable, Kernel
 from wizard.machine import Machine
 from wizard.plan import Decision
 
-__all__ = ["ACCELERATOR_HINT", "BuildOptions", "Candidate", "candidates", "decide", "min_driver", "platform_key", "python_span"]
+__all__ = ["ACCELERATOR_HINT", "BuildOptions", "Candidate", "candidates", "decide", "family_pins", "min_driver", "platform_key",
+           "python_span"]
 
 
 def candidates(frameworks: list[str], machine: Machine, accelerator: str, catalog: Catalog,
@@ -53,3 +54,10 @@ def decide(frameworks: list[str], machine: Machine, accelerator: str, catalog: C
            custom_index: bool, python: str | None = None) -> list[Decision]:
     """One Decision per framework for this Python (None: the best this hardware allows, whatever the Python)."""
     return candidates(frameworks, machine, accelerator, catalog, custom_index).pick(python)
+
+
+def family_pins(packages: list[str], torch: Decision, catalog: Catalog) -> tuple[list[str], list[str]]:
+    """Extra requirements split into PyTorch's family (torchvision, torchaudio: pinned to torch's release, for
+    torch's index) and the rest, so they are never built for another CUDA than torch."""
+    tables = [t for t in catalog.builds.tables.values() if isinstance(t, FollowTable)]
+    return family_requirements(packages, torch, tables)

@@ -33,7 +33,7 @@ def torch_release(d: Decision) -> str | None:
     return req.split("==", 1)[1].rstrip(".*") if "==" in req else None
 
 
-def family_pins(packages: list[str], torch: Decision, tables: list[FollowTable]) -> tuple[list[str], list[str]]:
+def family_requirements(packages: list[str], torch: Decision, tables: list[FollowTable]) -> tuple[list[str], list[str]]:
     """Split extra requirements into those of PyTorch's family (pinned to torch's release, for torch's index)
     and the rest, so `packages: ["torchvision"]` never comes from PyPI next to a CUDA-index torch."""
     by_name = {t.package: t for t in tables}
