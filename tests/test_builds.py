@@ -17,7 +17,7 @@ from packaging.specifiers import SpecifierSet
 from wizard import builds
 from wizard.answers import Accelerator, Answers, Environment, Index
 from wizard.catalog import Catalog, FollowTable, IndexTable, KernelsTable, TorchRelease, load_catalog
-from wizard.machine import Machine, Nvidia, NvidiaGpu, PythonInfo, Rocm, RocmGpu
+from wizard.machine import Intel, IntelGpu, Machine, Nvidia, NvidiaGpu, PythonInfo, Rocm, RocmGpu
 from wizard.plan import Plan
 from wizard.planner import make_plan
 from wizard.problems import RequestError
@@ -34,22 +34,39 @@ RTX4090 = ("NVIDIA GeForce RTX 4090", "8.9")
 RTX4070 = ("NVIDIA GeForce RTX 4070", "8.9")
 H100 = ("NVIDIA H100 80GB HBM3", "9.0")
 RTX5090 = ("NVIDIA GeForce RTX 5090", "12.0")
+K80 = ("Tesla K80", "3.7")
+GTX980 = ("NVIDIA GeForce GTX 980", "5.2")
+P100 = ("Tesla P100-PCIE-16GB", "6.0")
+T4 = ("Tesla T4", "7.5")
+L40S = ("NVIDIA L40S", "8.9")
+H200 = ("NVIDIA H200", "9.0")
+GH200 = ("NVIDIA GH200 480GB", "9.0")
+B200 = ("NVIDIA B200", "10.0")
+GB200 = ("NVIDIA GB200", "10.0")
+RTXPRO6000 = ("NVIDIA RTX PRO 6000 Blackwell Workstation Edition", "12.0")
+GB10 = ("NVIDIA GB10", "12.1")
 
 # driver → the CUDA it reports (what NVML says)
 DRIVERS = {"418.87.01": "10.1", "470.256.02": "11.4", "527.41": "12.0", "535.183.01": "12.2", "550.54.14": "12.4",
-           "560.94": "12.6", "566.36": "12.7", "570.124.04": "12.8", "580.65.06": "13.0", "595.10": "13.2"}
+           "560.94": "12.6", "566.36": "12.7", "570.124.04": "12.8", "580.65.06": "13.0", "595.10": "13.2",
+           "590.44.01": "13.1", "580.97": "13.0"}
 
 
 def machine(*gpus: tuple[str, str | None], driver: str | None = None, os: Literal["linux", "darwin", "windows"] = "linux", arch: str = "x86_64",
             wsl: bool = False, pythons: tuple[str, ...] = ("3.12.3",), rocm: str | None = None, mps: bool = False,
-            disk_gb: float = 10_000) -> Machine:
+            disk_gb: float = 10_000, gfx: tuple[str, str] = ("AMD Instinct MI250X", "gfx90a"), intel: str | None = None,
+            jetson: str | None = None, macos: str | None = None) -> Machine:
+    """A described machine; a Python written '3.14.0t' is a free-threaded interpreter."""
     nvidia = None
     if gpus:
-        nvidia = Nvidia(driver=driver, cuda=DRIVERS.get(driver or ""),
+        nvidia = Nvidia(driver=driver, cuda=DRIVERS.get(driver or ""), jetson=jetson,
                         gpus=[NvidiaGpu(name=n, compute_capability=cc if driver else None) for n, cc in gpus])
-    amd = Rocm(version=rocm, gpus=[RocmGpu(name="AMD Instinct MI250X", arch="gfx90a")]) if rocm else None
-    return Machine(os=os, arch=arch, wsl=wsl, nvidia=nvidia, rocm=amd, mps=mps, disk_free_bytes=int(disk_gb * 1e9),
-                   pythons=[PythonInfo(path=f"/opt/python{v}/bin/python3", version=v) for v in pythons])
+    amd = Rocm(version=rocm, gpus=[RocmGpu(name=gfx[0], arch=gfx[1])]) if rocm else None
+    xe = Intel(gpus=[IntelGpu(name=intel)]) if intel else None
+    return Machine(os=os, arch=arch, wsl=wsl, nvidia=nvidia, rocm=amd, intel=xe, mps=mps, disk_free_bytes=int(disk_gb * 1e9),
+                   distro=f"macOS {macos}" if macos else None,
+                   pythons=[PythonInfo(path=f"/opt/python{v}/bin/python3", version=v.rstrip("t"), free_threaded=v.endswith("t"))
+                            for v in pythons])
 
 
 def answers(tmp: Path, frameworks: list[str], accelerator: Accelerator = "auto", index_url: str | None = None,
@@ -67,7 +84,8 @@ class Case:
     expect: dict[str, tuple[str, str]] = field(default_factory=dict)   # framework → (variant, a word of the why)
     accelerator: Accelerator = "auto"
     refuse: str | None = None                                          # words of the refusal instead
-    packages: dict[str, str] = field(default_factory=dict)             # framework → its one requirement
+    packages: dict[str, str | tuple[str, ...]] = field(default_factory=dict)   # framework → its requirement(s)
+    extra: tuple[str, ...] = ()                                        # the answers' `packages`
     index: dict[str, str | None] = field(default_factory=dict)         # framework → index URL (None: PyPI / theirs)
     index_url: str | None = None                                       # the user's own index
     python: str | None = None                                          # the Python minor the plan must use
@@ -129,7 +147,7 @@ CASES = [
          refuse="no MPS build of TensorFlow"),
     Case("linux-mps", machine(RTX4090, driver="550.54.14"), ["pytorch"], accelerator="mps", refuse="needs macOS on Apple silicon"),
     Case("macos-intel", machine(os="darwin", arch="x86_64"), ["pytorch"], {"pytorch": ("cpu", "from PyPI")},
-         packages={"pytorch": "torch"}, index={"pytorch": None}),
+         packages={"pytorch": "torch==2.2.*"}, index={"pytorch": None}),
     Case("macos-intel-py313", machine(os="darwin", arch="x86_64", pythons=("3.13.1",)), ["pytorch"],
          refuse="PyTorch cannot run on Python 3.13"),
     # Windows: CUDA builds from the index; TensorFlow and JAX have no GPU build there
@@ -172,11 +190,129 @@ CASES = [
          expect={"pytorch": ("cpu", "PyPI's own Linux torch is the CUDA cu132 build")}, index={"pytorch": None}),
     Case("unknown-capability", machine(("Some NVIDIA GPU", None), driver="580.65.06"), ["pytorch"],
          {"pytorch": ("cu130", "unknown: not checked")}),
+    # ---- 2026-11 machines (../shared/REFERENCE-builds-2026-11.md) ----
+    Case("b200-580", machine(*[B200] * 8, driver="580.65.06"), ["pytorch"], {"pytorch": ("cu130", "8× NVIDIA B200 (10.0)")},
+         packages={"pytorch": "torch==2.15.*"}),
+    Case("b200-590", machine(B200, driver="590.44.01"), ["pytorch"], {"pytorch": ("cu130", "fully supports (CUDA 13.1)")}),
+    Case("rtx-pro-6000-blackwell-595", machine(RTXPRO6000, driver="595.10"), ["pytorch", "jax"],
+         {"pytorch": ("cu132", "12.0"), "jax": ("cuda13", "≥ 7.5")}),
+    Case("h200-550", machine(*[H200] * 8, driver="550.54.14"), ["pytorch"], {"pytorch": ("cu126", "H200 (9.0)")},
+         packages={"pytorch": "torch==2.14.*"}),
+    Case("l40s-535", machine(L40S, driver="535.183.01"), ["pytorch", "tensorflow"],
+         {"pytorch": ("cu126", "8.9"), "tensorflow": ("cuda", "CUDA 12")}),
+    Case("t4-580", machine(T4, driver="580.65.06"), ["pytorch", "jax"], {"pytorch": ("cu130", "7.5"), "jax": ("cuda13", "7.5")},
+         packages={"pytorch": "torch==2.15.*"}),
+    Case("p100-580", machine(P100, driver="580.65.06"), ["pytorch", "tensorflow"],
+         {"pytorch": ("cu126", "torch 2.15 has none (cu130, cu132 lack code for 6.0)"), "tensorflow": ("cuda", "≥ 6.0")},
+         packages={"pytorch": "torch==2.14.*"}),
+    Case("k80-470", machine(K80, driver="470.256.02"), ["pytorch"], {"pytorch": ("cu118", "Tesla K80 (3.7)")},
+         packages={"pytorch": "torch==2.7.*"}),
+    Case("gh200-aarch64-580", machine(GH200, driver="580.65.06", arch="aarch64"), ["pytorch", "tensorflow"],
+         {"pytorch": ("cu130", "GH200 480GB (9.0)"), "tensorflow": ("cpu", "aarch64 wheels are CPU builds")},
+         packages={"pytorch": "torch==2.15.*"}, index={"pytorch": TORCH + "cu130"}),
+    Case("gh200-aarch64-550", machine(GH200, driver="550.54.14", arch="aarch64"), ["pytorch"], {"pytorch": ("cu126", "9.0")},
+         packages={"pytorch": "torch==2.14.*"}),
+    Case("gb200-aarch64-580", machine(*[GB200] * 4, driver="580.65.06", arch="aarch64"), ["pytorch"], {"pytorch": ("cu130", "(10.0)")}),
+    Case("gb200-aarch64-570", machine(GB200, driver="570.124.04", arch="aarch64"), ["pytorch"],
+         {"pytorch": ("cu128", "driver ≥ 580 allows torch 2.15")}, packages={"pytorch": "torch==2.11.*"}),
+    Case("gb10-dgx-spark-580", machine(GB10, driver="580.65.06", arch="aarch64"), ["pytorch", "bitsandbytes"],
+         {"pytorch": ("cu130", "GB10 (12.1)"), "bitsandbytes": ("cuda", "SBSA build")}),
+    Case("jetson-orin", machine(("NVIDIA Jetson (R36.4.3)", None), arch="aarch64", jetson="R36.4.3"), ["pytorch", "jax"],
+         {"pytorch": ("cpu", "Jetson AI Lab index"), "jax": ("cpu", "Jetson")}),
+    Case("jetson-orin-cuda", machine(("NVIDIA Jetson (R36.4.3)", None), arch="aarch64", jetson="R36.4.3"), ["pytorch"],
+         accelerator="cuda", refuse="ordinary CUDA wheels do not serve"),
+    Case("driver-470-t4", machine(T4, driver="470.256.02"), ["pytorch"], {"pytorch": ("cu118", "driver 470.256.02")}),
+    Case("driver-527-windows-below-528", machine(RTX3090, driver="527.41", os="windows", arch="AMD64"), ["pytorch"],
+         {"pytorch": ("cu118", "driver 527.41")}),
+    Case("driver-windows-form-580.97", machine(RTX4070, driver="580.97", os="windows", arch="AMD64"), ["pytorch"],
+         {"pytorch": ("cu130", "driver 580.97")}, index={"pytorch": TORCH + "cu130"}),
+    Case("wsl2-old-driver-527", machine(RTX4090, driver="527.41", wsl=True), ["pytorch", "jax"],
+         {"pytorch": ("cu118", "8.9"), "jax": ("cpu", "jax[cuda12] needs driver ≥ 528.33")}),
+    Case("macos-13-arm64", machine(os="darwin", arch="arm64", mps=True, macos="13.6"), ["pytorch"],
+         {"pytorch": ("mps", "torch 2.15 needs macOS ≥ 14.0")}, packages={"pytorch": "torch==2.11.*"}),
+    Case("macos-15-arm64", machine(os="darwin", arch="arm64", mps=True, macos="15.1"), ["pytorch", "bitsandbytes"],
+         {"pytorch": ("mps", "MPS"), "bitsandbytes": ("default", "MPS support is partial")}, packages={"pytorch": "torch"}),
+    Case("macos-intel-bitsandbytes", machine(os="darwin", arch="x86_64", pythons=("3.11.9",)), ["bitsandbytes"],
+         refuse="bitsandbytes publishes no wheels for darwin-x86_64"),
+    Case("rocm-6.4-mi300x", machine(rocm="6.4.1", gfx=("AMD Instinct MI300X", "gfx942")), ["pytorch"],
+         {"pytorch": ("rocm6.4", "gfx942")}, packages={"pytorch": "torch==2.9.*"}),
+    Case("rocm-7.2-mi300x", machine(rocm="7.2.0", gfx=("AMD Instinct MI300X", "gfx942")), ["pytorch"],
+         {"pytorch": ("rocm7.2", "gfx942")}, packages={"pytorch": "torch==2.14.*"}, index={"pytorch": TORCH + "rocm7.2"}),
+    Case("rocm-7.2-rx7900xtx", machine(rocm="7.2.1", gfx=("AMD Radeon RX 7900 XTX", "gfx1100")), ["pytorch"],
+         {"pytorch": ("rocm7.2", "gfx1100")}),
+    Case("rocm-7.2-strix-halo", machine(rocm="7.2.0", gfx=("AMD Radeon 8060S", "gfx1151")), ["pytorch"],
+         {"pytorch": ("rocm7.2", "gfx1151")}, packages={"pytorch": "torch==2.14.*"}),
+    Case("rocm-7.1-strix-halo", machine(rocm="7.1.0", gfx=("AMD Radeon 8060S", "gfx1151")), ["pytorch"],
+         {"pytorch": ("cpu", "upgrade ROCm to ≥ 7.2")}),
+    Case("rocm-rx580-gfx803", machine(rocm="6.4.1", gfx=("Radeon RX 580", "gfx803")), ["pytorch"],
+         {"pytorch": ("cpu", "no torch ROCm build in the catalog has code for Radeon RX 580 (gfx803)")}),
+    Case("rocm-rx6700-gfx1031-asked", machine(rocm="7.2.0", gfx=("AMD Radeon RX 6700 XT", "gfx1031")), ["pytorch"],
+         accelerator="rocm", refuse="community workaround, not supported by PyTorch: HSA_OVERRIDE_GFX_VERSION=10.3.0"),
+    Case("intel-arc-b580", machine(intel="Intel Arc B580"), ["pytorch", "jax"],
+         {"pytorch": ("xpu", "Intel Arc B580"), "jax": ("cpu", "no XPU build of JAX")},
+         packages={"pytorch": "torch==2.15.*"}, index={"pytorch": TORCH + "xpu"}),
+    Case("intel-max-1550-windows", machine(intel="Intel Data Center GPU Max 1550", os="windows", arch="AMD64"), ["pytorch"],
+         {"pytorch": ("xpu", "Max 1550")}),
+    Case("intel-arc-macos-none", machine(intel="Intel Arc A770", arch="aarch64"), ["pytorch"],
+         {"pytorch": ("cpu", "no XPU build of torch for linux-arm64")}),
+    Case("free-threaded-314t-only", machine(RTX4090, driver="580.65.06", pythons=("3.14.0t",)), ["pytorch", "numpy"],
+         {"pytorch": ("cu130", "8.9")}, packages={"pytorch": "torch==2.15.*"}),
+    Case("free-threaded-313t-only", machine(RTX4090, driver="580.65.06", pythons=("3.13.1t",)), ["pytorch"],
+         {"pytorch": ("cu130", "torch 2.15 with cu130 has no wheels for Python 3.13t")}, packages={"pytorch": "torch==2.12.*"}),
+    Case("free-threaded-313t-jax", machine(pythons=("3.13.1t",)), ["jax"], {"jax": ("cpu", "3.13t")},
+         packages={"jax": "jax==0.10.*"}),
+    Case("free-threaded-314t-jax-windows", machine(os="windows", arch="AMD64", pythons=("3.14.0t",)), ["jax"],
+         refuse="JAX cannot run on Python 3.14t"),
+    Case("free-threaded-314t-and-312", machine(os="windows", arch="AMD64", pythons=("3.14.0t", "3.12.3")), ["jax"],
+         {"jax": ("cpu", "CPU build")}, python="3.12"),
+    Case("python-315-only", machine(RTX5090, driver="595.10", pythons=("3.15.0",)), ["pytorch", "jax"],
+         {"pytorch": ("cu132", "12.0"), "jax": ("cuda13", "12.0")}, packages={"pytorch": "torch==2.15.*"}),
+    Case("python-315-tensorflow", machine(pythons=("3.15.0",)), ["tensorflow"], refuse="TensorFlow cannot run on Python 3.15"),
+    Case("tensorflow-only-314", machine(RTX4090, driver="580.65.06", pythons=("3.14.0",)), ["tensorflow"],
+         refuse="TensorFlow cannot run on Python 3.14"),
+    Case("jax-old-driver-470", machine(RTX3090, driver="470.256.02"), ["jax"], {"jax": ("cpu", "install NVIDIA driver ≥ 525.60.13")}),
+    Case("jax-maxwell-580", machine(GTX980, driver="580.65.06"), ["jax"], {"jax": ("cuda12", "needs compute capability ≥ 7.5")}),
+    Case("bitsandbytes-maxwell", machine(GTX980, driver="580.65.06"), ["bitsandbytes"],
+         {"bitsandbytes": ("cpu", "need compute capability ≥ 6.0, which NVIDIA GeForce GTX 980 (5.2) lacks"),
+          "pytorch": ("cu126", "5.2")}),
+    Case("bitsandbytes-maxwell-cuda", machine(GTX980, driver="580.65.06"), ["bitsandbytes"], accelerator="cuda",
+         refuse="compute capability ≥ 6.0"),
+    Case("bitsandbytes-pascal", machine(GTX1080TI, driver="580.65.06"), ["bitsandbytes"],
+         {"bitsandbytes": ("cuda", "≥ 6.0"), "pytorch": ("cu126", "6.1")}),
+    Case("forced-cu130-on-570", machine(RTX4090, driver="570.124.04"), ["pytorch"], accelerator="cu130",
+         refuse="driver 570.124.04 is older than the 580 that CUDA 13.0 builds need"),
+    Case("forced-cu126-on-580", machine(RTX4090, driver="580.65.06"), ["pytorch"], accelerator="cu126",
+         expect={"pytorch": ("cu126", "as accelerator 'cu126' asks")}, packages={"pytorch": "torch==2.14.*"},
+         index={"pytorch": TORCH + "cu126"}),
+    Case("forced-cu130-docker-no-gpu", machine(), ["pytorch", "jax"], accelerator="cu130",
+         expect={"pytorch": ("cu130", "no such GPU here to check it against"), "jax": ("cuda13", "driver ≥ 580")},
+         packages={"pytorch": "torch==2.15.*", "jax": "jax[cuda13]"}),
+    Case("forced-cu126-python-315", machine(pythons=("3.15.0",)), ["pytorch"], accelerator="cu126",
+         refuse="PyTorch cannot run on Python 3.15"),
+    Case("forced-cu126-on-5090", machine(RTX5090, driver="580.65.06"), ["pytorch"], accelerator="cu126",
+         refuse="no torch cu126 build has code for NVIDIA GeForce RTX 5090 (12.0)"),
+    Case("forced-rocm7.2-on-nvidia", machine(RTX4090, driver="580.65.06"), ["pytorch"], accelerator="rocm7.2",
+         refuse="this machine has NVIDIA GeForce RTX 4090 and no ROCm GPU"),
+    Case("forced-rocm7.2-gfx803", machine(rocm="7.2.0", gfx=("Radeon RX 580", "gfx803")), ["pytorch"], accelerator="rocm7.2",
+         refuse="it has no code for gfx803"),
+    Case("forced-xpu-on-windows-ci", machine(os="windows", arch="AMD64"), ["pytorch"], accelerator="xpu",
+         expect={"pytorch": ("xpu", "as accelerator 'xpu' asks")}, index={"pytorch": TORCH + "xpu"}),
+    Case("forced-xpu-on-macos", machine(os="darwin", arch="arm64", mps=True), ["pytorch"], accelerator="xpu",
+         refuse="PyTorch has no xpu build for darwin-arm64"),
+    Case("forced-cu999-unknown", machine(), ["pytorch"], accelerator="cu999", refuse="no torch release in the catalog has a cu999 build"),
+    Case("torchvision-from-packages", machine(RTX4090, driver="580.65.06"), ["pytorch"], extra=("torchvision", "einops"),
+         expect={"pytorch": ("cu130", "8.9")}, packages={"pytorch": "torch==2.15.*"}),
+    Case("torchvision-framework", machine(RTX4090, driver="550.54.14"), ["torchvision", "torchaudio"],
+         expect={"torchvision": ("cu126", "Follows PyTorch's build"), "torchaudio": ("cu126", "torchaudio 2.14 for torch 2.14")},
+         packages={"torchvision": "torchvision==0.29.*", "torchaudio": "torchaudio==2.14.*"},
+         index={"torchvision": TORCH + "cu126", "torchaudio": TORCH + "cu126"}),
 ]
 
 
 def _plan(case: Case, tmp_path: Path) -> Plan:
-    return make_plan(answers(tmp_path, case.frameworks, case.accelerator, case.index_url), case.machine, CATALOG)
+    a = answers(tmp_path, case.frameworks, case.accelerator, case.index_url)
+    a.packages = list(case.extra)
+    return make_plan(a, case.machine, CATALOG)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -193,7 +329,7 @@ def test_build_choice(case: Case, tmp_path: Path) -> None:
         assert word in got[fid].why, got[fid].why
         assert got[fid].why.endswith((".", ".)")) and "\n" not in got[fid].why
     for fid, requirement in case.packages.items():
-        assert got[fid].packages == (requirement,)
+        assert got[fid].packages == (requirement if isinstance(requirement, tuple) else (requirement,))
     for fid, url in case.index.items():
         assert got[fid].index_url == url
     if case.python:
@@ -201,7 +337,7 @@ def test_build_choice(case: Case, tmp_path: Path) -> None:
 
 
 def test_the_table_covers_what_the_issue_asks() -> None:
-    assert len(CASES) >= 25
+    assert len(CASES) >= 60
     assert len({c.id for c in CASES}) == len(CASES)
 
 
@@ -256,6 +392,15 @@ def test_pytorch_index_url_only_in_the_pytorch_pip_step(tmp_path: Path) -> None:
     assert torch_step.argv[-3:] == ("--index-url", TORCH + "cu126", "torch==2.14.*")
     assert not any("download.pytorch.org" in a for a in rest.argv)
     assert "torch==2.14.*" in rest.argv and "transformers" in rest.argv   # pinned again so pip keeps the build
+
+
+def test_torchvision_in_packages_comes_from_torchs_index_in_the_matching_release(tmp_path: Path) -> None:
+    a = answers(tmp_path, ["pytorch"])
+    a.packages = ["torchvision", "torchaudio>=2.14", "einops"]
+    plan = make_plan(a, machine(RTX4090, driver="580.65.06"), CATALOG)
+    torch_step, rest = [s for s in plan.steps if s.kind == "pip" and s.id != "upgrade-pip"]
+    assert torch_step.argv[-5:] == ("--index-url", TORCH + "cu130", "torch==2.15.*", "torchvision==0.30.*", "torchaudio>=2.14")
+    assert "einops" in rest.argv and not any(a.startswith("torchvision") and a != "torchvision==0.30.*" for a in rest.argv)
 
 
 def test_disk_estimate_follows_the_chosen_variant(tmp_path: Path) -> None:

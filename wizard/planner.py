@@ -194,14 +194,14 @@ def _pip(python: str, *args: str) -> tuple[str, ...]:
 def _install_steps(target: Target, decisions: list[Decision], answers: Answers, progress: bool,
                    catalog: Catalog) -> list[Step]:
     """One pip call per index: a build's own index (e.g. PyTorch's) serves only that build's packages."""
+    extras = list(answers.packages)   # PyTorch's family among them goes to torch's own index, in its matching release
+    torch = next((d for d in decisions if d.packages and d.packages[0].split("=")[0] == "torch"), None)
+    if torch is not None and torch.index_url:
+        family, extras = builds.family_pins(extras, torch, catalog)
+        decisions = [replace(d, packages=(*d.packages, *family)) if d is torch else d for d in decisions]
     groups: dict[str | None, list[Decision]] = {}
     for d in decisions:
         groups.setdefault(d.index_url, []).append(d)
-    extras = list(answers.packages)
-    torch = next((d for d in decisions if d.packages and d.packages[0].split("=")[0] == "torch"), None)
-    if torch is not None and torch.index_url:   # the PyTorch family from torch's own index, in its matching release
-        family, extras = builds.family_pins(extras, torch, catalog)
-        decisions = [replace(d, packages=(*d.packages, *family)) if d is torch else d for d in decisions]
     base = [*PIP_COMMON, *(("--progress-bar", "raw") if progress else ())]
     steps: list[Step] = []
     pinned: list[str] = []   # packages from a special index, repeated later so pip never swaps their build

@@ -63,8 +63,10 @@ class Torch:
 
     def packages(self, i: int, rel: TorchRelease, gpu: bool) -> tuple[str, ...]:
         """GPU builds are pinned to the release whose architectures the catalog checked; the newest
-        CPU build is left open so pip takes the latest that has wheels for the Python."""
-        return (f"{self.table.package}=={rel.version}.*",) if gpu or i else (self.table.package,)
+        CPU build is left open so pip takes the latest that has wheels for the Python (pinned where this
+        platform or macOS skips the newest releases, so the plan says what pip will install)."""
+        newest = rel is self.table.releases[0] and not i
+        return (self.table.package,) if newest and not gpu else (f"{self.table.package}=={rel.version}.*",)
 
     def mirror_note(self, tag: str, rel: TorchRelease) -> str:
         """With the user's own index, which build it must serve."""
