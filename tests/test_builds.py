@@ -95,7 +95,7 @@ CASES = [
     # Pascal: only cu126 has 6.x code, even on a driver that runs CUDA 13
     Case("pascal-1080ti-580", machine(GTX1080TI, driver="580.65.06"), ["pytorch"], {"pytorch": ("cu126", "6.1")},
          packages={"pytorch": "torch==2.14.*"}, index={"pytorch": TORCH + "cu126"}),
-    # Volta: cu130 starts at 7.5, so torch 2.13's cu126
+    # Volta: cu130 starts at 7.5, so torch 2.14's cu126 (the last with CUDA 12)
     Case("volta-v100-580", machine(V100, driver="580.65.06"), ["pytorch"], {"pytorch": ("cu126", "7.0")}),
     # Volta on Python 3.9: torch 2.8, whose cu128 has 7.0 code again
     Case("volta-v100-570-py39", machine(V100, driver="570.124.04", pythons=("3.9.18",)), ["pytorch"],

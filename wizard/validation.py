@@ -73,7 +73,9 @@ def _matches_shape(value: Any, t: mi.Type) -> bool:
 
 
 def _check(value: Any, t: mi.Type, path: str, out: list[Problem]) -> None:
+    described = ""
     while isinstance(t, mi.Metadata):
+        described = (t.extra_json_schema or {}).get("description", described)
         t = t.type
     if isinstance(t, mi.UnionType):
         tagged = [m for m in t.types if isinstance(m, mi.StructType) and m.tag_field]
@@ -106,7 +108,7 @@ def _check(value: Any, t: mi.Type, path: str, out: list[Problem]) -> None:
         if t.max_length is not None and len(value) > t.max_length:
             out.append(Problem(path, f"longer than {t.max_length} characters"))
         if t.pattern is not None and not re.search(t.pattern, value):
-            out.append(Problem(path, f"{value!r} does not match {t.pattern}"))
+            out.append(Problem(path, f"{value!r} is not {described[:1].lower() + described[1:] or 'matching ' + t.pattern}"))
     elif isinstance(t, mi.IntType):
         if t.ge is not None and value < t.ge:
             out.append(Problem(path, f"must be at least {t.ge}"))
