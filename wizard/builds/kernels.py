@@ -6,7 +6,7 @@ the floor (6.0) it would load and then fail on the first quantised layer.
 
 from __future__ import annotations
 
-from wizard.builds.choice import Candidate, refuse, NoGpu
+from wizard.builds.choice import Candidate, NoGpu, refuse
 from wizard.builds.hardware import Here, cc_key, gpus_text
 from wizard.catalog import Framework, KernelsTable
 from wizard.plan import Decision
@@ -25,9 +25,9 @@ def kernels(fid: str, fw: Framework, table: KernelsTable, here: Here) -> tuple[C
         if here.family == "cuda":
             raise refuse(here, fw.title, NoGpu(reason, "leave it out, or use a GPU of compute capability 6.0 or newer"))
         why, variant, gpu = f"CPU only: {reason}; it installs, but quantised layers cannot run on that GPU.", "cpu", False
-    elif here.nv_gpus and here.platform in table.cuda_platforms:
+    elif here.nv_gpus and here.driver and here.platform in table.cuda_platforms:
         why, variant, gpu = (f"From PyPI; its wheel carries CUDA kernels for compute capability ≥ {table.min_cc} and uses "
                              f"PyTorch's CUDA ({gpus_text(here.nv_gpus)}).{note}"), "cuda", True
     else:
-        why, variant, gpu = f"From PyPI; no NVIDIA GPU here, so its CPU library.{note}", "default", False
+        why, variant, gpu = f"From PyPI; no NVIDIA GPU with a driver here, so its CPU library.{note}", "default", False
     return (Candidate(Decision(fid, variant, why, (table.package,), None, fw.python, fw.size_mb), fw.title, gpu),)

@@ -191,8 +191,10 @@ class Torch:
             why = (f"torch {rel.version} with rocm{version}: its newest ROCm build not newer than the ROCm {rocm.version} here."
                    if have else f"torch {rel.version} with rocm{version}: the ROCm version here is unknown; it needs ROCm {version} or newer.")
             why += f" Its gfx targets include {', '.join(sorted({g.arch for g in here.amd_gpus if g.arch}))}." if self.gfx_known(version) else ""
+            newest = self.releases[0]
             if not out and i:
-                why += f" torch {self.releases[0].version} needs ROCm ≥ {self.newest_rocm()}."
+                why += (f" torch {newest.version} needs ROCm ≥ {newest.rocm[0]}." if newest.rocm
+                        else f" torch {newest.version} has no ROCm build in the catalog.")
             out.append(self.candidate(f"rocm{version}", "rocm", why, self.packages(i, rel, True), rel, f"rocm{version}", f"torch {rel.version} with rocm{version}", True))
         if out:
             return out, None
