@@ -165,10 +165,24 @@ class Catalog(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     sources: dict[str, str] = {}
 
 
+_user_catalog: list[Catalog] = []   # set once by `--catalog FILE`
+
+
 @lru_cache(maxsize=1)
-def load_catalog() -> Catalog:
-    """The shipped catalog (cached: it is read-only data)."""
+def _shipped() -> Catalog:
     return msgspec.json.decode(asset("catalog.json").read_bytes(), type=Catalog)
+
+
+def load_catalog() -> Catalog:
+    """The catalog in use: the user's own file given with `--catalog`, else the shipped one (cached: read-only data)."""
+    return _user_catalog[-1] if _user_catalog else _shipped()
+
+
+def use_catalog_file(path: Path) -> Catalog:
+    """Make a user's catalog file (a newer one than shipped) the catalog for this process, once it validates."""
+    catalog = read_catalog(path)
+    _user_catalog.append(catalog)
+    return catalog
 
 
 def read_catalog(path: Path) -> Catalog:
