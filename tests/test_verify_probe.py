@@ -153,6 +153,7 @@ def intel_machine() -> dict[str, Any]:
     return machine_facts(Machine(os="linux", arch="x86_64", intel=Intel(gpus=[IntelGpu(name="Intel Arc B580")])))
 
 
+@pytest.mark.integration
 def test_xpu_build_runs_a_matmul_on_the_intel_gpu(venv: Path) -> None:
     arc = FakeGpu("Intel(R) Arc(TM) B580 Graphics", (0, 0))
     install_fake_torch(site_packages(venv), FakeTorch("2.15.0+xpu", xpu="20250101", available=True, gpus=[arc]))
@@ -162,6 +163,7 @@ def test_xpu_build_runs_a_matmul_on_the_intel_gpu(venv: Path) -> None:
     assert checks["pytorch: matmul on xpu:0"].ok
 
 
+@pytest.mark.integration
 def test_cpu_torch_on_an_intel_gpu_machine_and_a_failing_xpu_kernel(venv: Path) -> None:
     install_fake_torch(site_packages(venv), FakeTorch())
     build = probe(venv, spec(intel_machine()))["pytorch: build"]
