@@ -151,7 +151,8 @@ class Torch:
                 newest = self.releases[0]
                 upgrade = self.upgrade(newest)
                 why += f" torch {newest.version} has none ({self.failures(newest)})" + (f"; {upgrade}." if upgrade else ".")
-            out.append(self.candidate(tag, "cuda", why, self.packages(i, rel, True), rel, tag, f"torch {rel.version} with {tag}", True))
+            out.append(self.candidate(tag, "cuda", why, self.packages(i, rel, True), rel, tag,
+                                      f"torch {rel.version} with {tag}", True))
         return out, (None if out else self.no_cuda())
 
     def no_cuda(self) -> NoGpu:
@@ -190,19 +191,22 @@ class Torch:
             version = fitting[-1]
             why = (f"torch {rel.version} with rocm{version}: its newest ROCm build not newer than the ROCm {rocm.version} here."
                    if have else f"torch {rel.version} with rocm{version}: the ROCm version here is unknown; it needs ROCm {version} or newer.")
-            why += f" Its gfx targets include {', '.join(sorted({g.arch for g in here.amd_gpus if g.arch}))}." if self.gfx_known(version) else ""
+            if self.gfx_known(version):
+                why += f" Its gfx targets include {', '.join(sorted({g.arch for g in here.amd_gpus if g.arch}))}."
             newest = self.releases[0]
             if not out and i:
                 why += (f" torch {newest.version} needs ROCm ≥ {newest.rocm[0]}." if newest.rocm
                         else f" torch {newest.version} has no ROCm build in the catalog.")
-            out.append(self.candidate(f"rocm{version}", "rocm", why, self.packages(i, rel, True), rel, f"rocm{version}", f"torch {rel.version} with rocm{version}", True))
+            out.append(self.candidate(f"rocm{version}", "rocm", why, self.packages(i, rel, True), rel, f"rocm{version}",
+                                      f"torch {rel.version} with rocm{version}", True))
         if out:
             return out, None
         return [], NoGpu(f"ROCm {rocm.version} is older than every torch ROCm build in the catalog with code for this GPU",
                           f"upgrade ROCm to ≥ {self.newest_rocm()}")
 
     def newest_rocm(self) -> str:
-        return next(r.rocm[0] for r in self.releases if r.rocm)
+        """The oldest ROCm of the newest release with a ROCm build that has code for the GPUs here."""
+        return next(v for r in self.releases for v in r.rocm if self.gfx_runs(v))
 
     def gfx_known(self, version: str) -> bool:
         return version in self.here.catalog.builds.rocm_builds and any(g.arch for g in self.here.amd_gpus)
@@ -270,8 +274,8 @@ class Torch:
             version = tag[4:]
             if not self.gfx_runs(version):
                 gfx = ", ".join(g.arch for g in here.amd_gpus)
-                raise RequestError(f"{asked} it has no code for {gfx} (builds with it: "
-                                   f"{gfx_text(here.amd_gpus[0].arch, {v: b.gfx for v, b in here.catalog.builds.rocm_builds.items()})})",
+                lists = {v: b.gfx for v, b in here.catalog.builds.rocm_builds.items()}
+                raise RequestError(f"{asked} it has no code for {gfx} (ROCm builds with it: {gfx_text(here.amd_gpus[0].arch, lists)})",
                                    "ask for 'auto' or another rocm variant")
             checked = "its gfx targets include the GPUs here" if self.gfx_known(version) else "gfx targets not checked"
         elif own:
