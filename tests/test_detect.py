@@ -14,7 +14,7 @@ import pytest
 from support.fake_nvml import SCENARIOS, fake_nvml  # noqa: F401 - fake_nvml is a fixture
 
 import wizard.detect
-import wizard.nvidia
+import wizard.detect.nvidia
 from wizard.detect import detect_machine
 from wizard.detect_render import render_machine
 from wizard.machine import Machine, PythonInfo, load_machine
@@ -174,7 +174,7 @@ def test_nvidia_smi_fallback(fake_nvml, root: Path) -> None:  # noqa: F811
 
 def test_hanging_nvidia_smi_times_out(fake_nvml, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     fake_nvml(SCENARIOS["library-missing"])
-    monkeypatch.setattr(wizard.nvidia, "SMI_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(wizard.detect.nvidia, "SMI_TIMEOUT_S", 0.2)
     write(root / "proc/driver/nvidia/version", PROC_VERSION)
     write(root / "bin/nvidia-smi", "#!/bin/sh\n/bin/sleep 30; echo late\n", executable=True)
     pci_device(root, "0000:01:00.0", "0x10de", "0x2684", "0x030000")

@@ -1,5 +1,8 @@
 """Detect this machine: OS, CPU, memory, disk, GPUs and Python interpreters, as a Machine.
 
+One module per kind of accelerator (nvidia.py with Jetson, rocm.py, intel.py), kept apart from the
+build choice (wizard.builds), which only reads the Machine they fill; interpreters: wizard.pythons.
+
 Detection runs before anything else and on every kind of box, so it never raises and never hangs:
 each probe is guarded, every subprocess has a timeout, and a probe that fails leaves its default
 value and says why in `machine.sources`. Interpreter probing is the slow part (one subprocess per
@@ -17,12 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from wizard.intel import probe_intel
+from wizard.detect.intel import probe_intel
+from wizard.detect.nvidia import probe_nvidia
+from wizard.detect.rocm import probe_rocm
 from wizard.machine import Cpu, Machine
-from wizard.nvidia import probe_nvidia
 from wizard.paths import nearest_existing
 from wizard.pythons import find_pythons, run_probe
-from wizard.rocm import probe_rocm
 
 SYSCTL_TIMEOUT_S = 2.0
 T = TypeVar("T")
