@@ -24,7 +24,10 @@ SCHEMA_ID = "https://github.com/llm-setup-wizard/llm-setup-wizard/assets/answers
 SUPPORTED_VERSION = 1
 
 EnvKind = Literal["venv", "existing", "conda"]
-Accelerator = Literal["auto", "cpu", "cuda", "rocm", "mps"]
+ACCELERATOR_PATTERN = r"^(auto|cpu|cuda|rocm|mps|xpu|cu\d{2,3}|rocm\d+\.\d+(\.\d+)?)$"
+Accelerator = Annotated[str, msgspec.Meta(pattern=ACCELERATOR_PATTERN, description=(
+    "One of auto (the best this machine runs), cpu, cuda, rocm, mps, xpu, or an index variant such as cu126, cu130, "
+    "rocm7.2 (like uv's --torch-backend), e.g. for a machine other than this one"))]
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
 
 

@@ -26,6 +26,9 @@ examples:
   python -m wizard detect                            show what this machine has
   python -m wizard doctor --env ~/envs/llm           check an existing environment; change nothing
   python -m wizard schema > answers.schema.json      the answers file's JSON Schema
+  python -m wizard catalog check                     what PyPI and PyTorch's indexes have that the catalog lacks
+  python -m wizard --catalog my-catalog.json --answers my.json
+                                                     plan with a newer catalog file of your own
 
 exit codes: 0 success, 1 an install or verification step failed (or a file could not be written),
             2 invalid input, a request no build can satisfy, or another run holds the environment,
@@ -49,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answers", type=Path, metavar="FILE", help="run headless with the choices in this answers file")
     p.add_argument("--prefill", type=Path, metavar="FILE", help="open the full-screen wizard with these answers filled in")
     p.add_argument("--machine", type=Path, metavar="FILE", help="plan for the machine this file describes instead of detecting")
+    p.add_argument("--catalog", type=Path, metavar="FILE", help="use this catalog file (a newer one) instead of the shipped one")
     p.add_argument("--dry-run", action="store_true", help="validate and print the plan; create and install nothing")
     p.add_argument("--json", action="store_true", help="print one JSON event per line on stdout")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -57,6 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true", dest="detect_json", help="print a machine file (usable with --machine)")
     d.add_argument("--target", type=Path, default=None, help="measure free disk space here (default: home)")
     sub.add_parser("frameworks", help="list the catalog's profiles and frameworks")
+    cat = sub.add_parser("catalog", help="keep the catalog current (docs/catalog.md)")
+    cat_sub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+    chk = cat_sub.add_parser("check", help="list the torch releases, variants and Pythons the indexes have and the "
+                             "catalog lacks (exit 0: current, 1: behind, 2: an index could not be read)")
+    chk.add_argument("--json", action="store_true", dest="catalog_json", help="print one JSON object")
+    chk.add_argument("--index", metavar="URL", help="PyTorch's index root, holding <variant>/ indexes "
+                     "(default: https://download.pytorch.org/whl/)")
+    chk.add_argument("--pypi", metavar="URL", default=None, help="PyPI's simple index (default: https://pypi.org/simple/)")
     doc = sub.add_parser("doctor", help="run the checks and diagnoses on an existing environment, changing nothing "
                          "(exit 0: all pass, 1: something failed, 2: not an environment)",
                          description="Run the checks and diagnoses on an existing environment, changing nothing. "
@@ -98,6 +110,30 @@ def _cmd_frameworks() -> int:
     for fid, fw in c.frameworks.items():
         print(f"  {fid:<14} {fw.summary} (Python {fw.python})")
     return EXIT_OK
+
+
+def _cmd_catalog_check(args: argparse.Namespace) -> int:
+    import json
+
+    from wizard.catalog import load_catalog
+    from wizard.catalog_check import PYPI_SIMPLE, check, check_index_url
+
+    catalog = load_catalog()
+    table = catalog.builds.tables["pytorch"]
+    index = args.index or table.index_url.format(tag="")  # type: ignore[union-attr]
+    pypi = args.pypi or PYPI_SIMPLE
+    for option, url in (("--index", index), ("--pypi", pypi)):
+        check_index_url(url, option)
+    found = check(catalog, pypi, index)
+    if args.catalog_json:
+        print(json.dumps({"current": not found, "findings": [f.to_dict() for f in found]}))
+    elif found:
+        print("The catalog is behind:")
+        print("\n".join(f"  {f.kind:<8} {f.what}: {f.detail}" for f in found))
+        print("See docs/catalog.md for how each becomes a data change in assets/catalog.json.")
+    else:
+        print("The catalog knows every torch release, variant and Python the indexes publish.")
+    return EXIT_FAILED if found else EXIT_OK
 
 
 def _cmd_detect(args: argparse.Namespace) -> int:
@@ -210,8 +246,14 @@ def _run_headless(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    json_mode = bool(getattr(args, "json", False) or getattr(args, "doctor_json", False))
+    json_mode = bool(getattr(args, "json", False) or getattr(args, "doctor_json", False) or getattr(args, "catalog_json", False))
     try:
+        if args.catalog is not None:
+            from wizard.catalog import use_catalog_file
+
+            use_catalog_file(args.catalog)
+        if args.command == "catalog":
+            return _cmd_catalog_check(args)
         if args.command == "schema":
             from wizard.answers import schema_text
 

@@ -69,6 +69,12 @@ class Target:
     python_version: str
     env_python: str                # the interpreter inside the environment
     reuse: bool = False            # a wizard-made environment already exists there
+    free_threaded: bool = False    # a free-threaded interpreter (3.14t): builds are chosen for its wheels
+
+    @property
+    def python_key(self) -> str:
+        """The Python as the build choice reads it: '3.14.0', or '3.14.0t' when free-threaded."""
+        return self.python_version + ("t" if self.free_threaded else "")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Everything that can refuse a request refuses here, before any step runs (exit 2,
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from packaging.version import Version
@@ -25,22 +26,28 @@ PIP_COMMON = ("--no-input", "--disable-pip-version-check", "--no-color")
 
 
 def _minor(v: str) -> str:
-    return ".".join(v.split(".")[:2])
+    return ".".join(v.rstrip("t").split(".")[:2]) + ("t" if v.endswith("t") else "")
+
+
+def _key(p: PythonInfo) -> str:
+    """An interpreter as the build choice reads it: '3.14.0t' for a free-threaded one."""
+    return p.version + ("t" if p.free_threaded else "")
 
 
 def _works_with(options: builds.BuildOptions) -> str:
     return ", ".join(options.works_with()) or "no Python the catalog knows"
 
 
-def _preferred(options: builds.BuildOptions, version: str) -> tuple[int, Version]:
-    """Rank of a Python: first the one whose builds use the GPU for most frameworks, then the newest."""
-    return options.gpu_count(version), Version(version)
+def _preferred(options: builds.BuildOptions, version: str) -> tuple[int, Version, bool]:
+    """Rank of a Python: first the one whose builds use the GPU for most frameworks, then the newest, then
+    the ordinary build over a free-threaded one of the same version."""
+    return options.gpu_count(version), Version(version.rstrip("t")), not version.endswith("t")
 
 
 def _cannot_run(options: builds.BuildOptions, versions: list[str]) -> RequestError:
     """Which frameworks no offered Python can serve, and the Pythons that would work."""
     names = [t for t in options.titles.values() if all(t in options.unsupported(v) for v in versions)]
-    shown = ", ".join(sorted({_minor(v) for v in versions}, key=Version))
+    shown = ", ".join(sorted({_minor(v) for v in versions}, key=lambda v: Version(v.rstrip("t"))))
     return RequestError(f"{', '.join(names) or 'this selection'} cannot run on Python {shown}",
                         f"Pythons that work for this selection: {_works_with(options)}")
 
@@ -71,10 +78,10 @@ def _choose_python(answers: Answers, machine: Machine, options: builds.BuildOpti
                                    "install a newer Python (e.g. with pyenv or your package manager)")
             raise RequestError(f"no detected Python matches {request.text!r} (found: {have})",
                                "install that Python (e.g. with pyenv or your package manager) or change environment.python")
-    fitting = [p for p in candidates if options.fits(p.version)]
+    fitting = [p for p in candidates if options.fits(_key(p))]
     if not fitting:
-        raise _cannot_run(options, [p.version for p in candidates])
-    return max(fitting, key=lambda p: _preferred(options, p.version))
+        raise _cannot_run(options, [_key(p) for p in candidates])
+    return max(fitting, key=lambda p: _preferred(options, _key(p)))
 
 
 def _conda_python(answers: Answers, options: builds.BuildOptions) -> str:
@@ -195,28 +202,34 @@ def _resolve_target(answers: Answers, machine: Machine, options: builds.BuildOpt
                                "create a venv instead (kind 'venv')")
         if env.python and not parse_python_request(env.python).accepts(info) and "/" not in env.python:
             raise RequestError(f"the environment at {path} has Python {info.version}, not {env.python}")
-        if not options.fits(info.version):
+        if not options.fits(_key(info)):
             raise RequestError(f"the environment at {path} has Python {info.version}, which this selection does not support",
                                f"Pythons that work: {_works_with(options)}")
-        return Target("existing", str(path), info.path, info.version, info.path, reuse=True)
+        return Target("existing", str(path), info.path, info.version, info.path, reuse=True, free_threaded=info.free_threaded)
     py = _choose_python(answers, machine, options)
     reuse = _reusable(path, folder, py.version)
     if not py.venv_ok:
         raise RequestError(f"Python {py.version} at {py.path} cannot create virtual environments (venv/ensurepip missing)",
                            py.venv_hint or "install your distribution's venv package for that Python")
-    return Target("venv", str(path), py.path, py.version, str(envs.env_python(path, machine.os)), reuse=reuse)
+    return Target("venv", str(path), py.path, py.version, str(envs.env_python(path, machine.os)), reuse=reuse,
+                  free_threaded=py.free_threaded)
 
 
 def _pip(python: str, *args: str) -> tuple[str, ...]:
     return (python, "-m", "pip", *args)
 
 
-def _install_steps(target: Target, decisions: list[Decision], answers: Answers, progress: bool) -> list[Step]:
+def _install_steps(target: Target, decisions: list[Decision], answers: Answers, progress: bool,
+                   catalog: Catalog) -> list[Step]:
     """One pip call per index: a build's own index (e.g. PyTorch's) serves only that build's packages."""
+    extras = list(answers.packages)   # PyTorch's family among them goes to torch's own index, in its matching release
+    torch = next((d for d in decisions if d.packages and d.packages[0].split("=")[0] == "torch"), None)
+    if torch is not None and torch.index_url:
+        family, extras = builds.family_pins(extras, torch, catalog)
+        decisions = [replace(d, packages=(*d.packages, *family)) if d is torch else d for d in decisions]
     groups: dict[str | None, list[Decision]] = {}
     for d in decisions:
         groups.setdefault(d.index_url, []).append(d)
-    extras = list(answers.packages)
     base = [*PIP_COMMON, *(("--progress-bar", "raw") if progress else ())]
     steps: list[Step] = []
     pinned: list[str] = []   # packages from a special index, repeated later so pip never swaps their build
@@ -247,7 +260,7 @@ def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
     custom_index = bool(answers.index.url or answers.index.offline)
     options = builds.candidates(frameworks, machine, answers.accelerator, catalog, custom_index)
     target = _resolve_target(answers, machine, options)
-    decisions = options.pick(target.python_version)
+    decisions = options.pick(target.python_key)
     notes: list[str] = []
     steps: list[Step] = []
     if target.kind == "venv":
@@ -270,7 +283,7 @@ def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
                           _pip(target.env_python, "install", *PIP_COMMON, "--upgrade", *args, "pip"), ("pip",), env))
     pip_now = None if upgrade else _current_pip(target, machine)
     progress = upgrade or (pip_now is not None and Version(pip_now) >= RAW_PROGRESS_PIP)
-    steps += _install_steps(target, decisions, answers, progress)
+    steps += _install_steps(target, decisions, answers, progress, catalog)
     if answers.options.verify:
         spec = verify_spec(catalog, frameworks, answers.packages, machine, expectations(decisions, answers.accelerator))
         steps += verification_steps(target.env_python, spec)
