@@ -1,0 +1,140 @@
+"""The llmwizard.fleet collection through the real ansible-playbook: three `local` hosts, each with
+its own machine file (a CPU box, an RTX 4090 on 550, a GTX 1080 Ti on 580) and environment,
+against the loopback index. The fake part is only the hardware (machine files) and torch itself
+(a tiny wheel named torch), so the plans are real and the installs are real pip."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from support.ansible_fleet import Host, PlayResult, collections_dir, run_playbook, write_inventory
+from support.index_server import IndexServer
+from support.wheels import Wheelhouse, build_wheel
+from support.wizard_cli import pyenv_python
+
+from wizard.pythons import probe_interpreter
+
+pytestmark = pytest.mark.integration
+
+USER, SECRET = "fleet", "s3cret-fleet-token"
+MACHINES = {"cpu-box": "cpu-only-linux.json", "ada-4090": "rtx4090-driver550.json", "pascal-1080ti": "gtx1080ti-driver580.json"}
+PY = pyenv_python("3.12") or pyenv_python("3.13")
+
+
+@dataclass
+class Fleet:
+    root: Path
+    server: IndexServer
+    pythons: list[dict[str, Any]]
+    collections: Path
+    env: dict[str, str]
+
+    def answers(self, host: str, url: str | None = None, **over: Any) -> dict[str, Any]:
+        """PyTorch (a tiny wheel named torch) and one small package, from the loopback index with a credential."""
+        data: dict[str, Any] = {"version": 1, "environment": {"kind": "venv", "path": str(self.root / "envs" / host)},
+                                "frameworks": ["pytorch"], "packages": ["wizlab-alpha"],
+                                "index": {"url": url or self.server.url_with_auth(USER, SECRET)},
+                                # The tiny torch has no CUDA to verify; verification is tested in test_headless.
+                                "options": {"upgrade_pip": False, "verify": False}}
+        data.update(over)
+        return data
+
+    def play(self, name: str, *args: str, answers: dict[str, dict[str, Any]] | None = None,
+             hosts: dict[str, str] = MACHINES) -> tuple[PlayResult, Path]:
+        """Run the example playbook over `hosts` with an inventory in root/name; returns the result and the reports folder."""
+        work = self.root / name
+        reports = work / "reports"
+        answers = answers or {}
+        inventory = write_inventory(work, [Host(h, m, answers.get(h) or self.answers(h)) for h, m in hosts.items()],
+                                    self.pythons, reports)
+        return run_playbook(inventory, self.collections, self.env, *args), reports
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Wheelhouse) -> Iterator[Fleet]:
+    if PY is None or shutil.which("ansible-playbook", path=str(Path(__import__("sys").executable).parent)) is None:
+        pytest.skip("needs pyenv's Python 3.12 or 3.13 and ansible-core (the test extra)")
+    root = tmp_path_factory.mktemp("fleet")
+    house = root / "wheels"
+    shutil.copytree(wheelhouse.dir, house)
+    build_wheel(house, "torch", "2.13.0")
+    info = probe_interpreter(PY, "pyenv")
+    assert info is not None
+    from support.pipenv import clean_pip_env
+
+    with IndexServer(house) as server:
+        server.require_auth = (USER, SECRET)
+        yield Fleet(root, server, [msgspec.to_builtins(info)], collections_dir(root / "collections"), clean_pip_env())
+
+
+@pytest.fixture(scope="module")
+def first_run(fleet: Fleet) -> tuple[PlayResult, Path]:
+    return fleet.play("main", "-v")
+
+
+def _decisions(report: Path) -> dict[str, dict[str, Any]]:
+    return {d["framework"]: d for d in json.loads(report.read_text())["plan"]["decisions"]}
+
+
+def test_three_hosts_each_get_their_build_and_reports_come_back(fleet: Fleet, first_run: tuple[PlayResult, Path]) -> None:
+    result, reports = first_run
+    assert result.code == 0, result.output
+    recap = result.recap()
+    assert set(recap) == set(MACHINES)
+    assert all(r["failed"] == 0 and r["changed"] >= 1 for r in recap.values()), recap
+    torch = {host: _decisions(reports / host / "report.json")["pytorch"] for host in MACHINES}
+    assert torch["cpu-box"]["variant"] == "cpu"
+    assert torch["ada-4090"]["variant"].startswith("cu") and "8.9" in torch["ada-4090"]["why"]
+    assert torch["pascal-1080ti"]["variant"].startswith("cu") and "6.1" in torch["pascal-1080ti"]["why"]
+    for host in MACHINES:
+        assert (reports / host / "report.md").is_file()
+        assert (fleet.root / "envs" / host / "bin" / "python").exists()
+    assert "pytorch=cpu" in result.output
+
+
+def test_credential_in_the_index_url_never_reaches_output_or_results(fleet: Fleet, first_run: tuple[PlayResult, Path]) -> None:
+    result, reports = first_run
+    assert result.code == 0, result.output
+    assert '"changed": true' in result.output   # -v: the returned results are in the output
+    assert SECRET not in result.output
+    assert not [p for p in reports.rglob("*") if p.is_file() and SECRET in p.read_text()]
+
+
+def test_rerun_changes_nothing_and_costs_a_fraction(fleet: Fleet, first_run: tuple[PlayResult, Path]) -> None:
+    first, _ = first_run
+    again, _ = fleet.play("main")
+    assert again.code == 0, again.output
+    recap = again.recap()
+    assert set(recap) == set(MACHINES) and all(r["changed"] == 0 and r["failed"] == 0 for r in recap.values()), again.output
+    assert again.seconds < 0.5 * first.seconds, (again.seconds, first.seconds)
+
+
+def test_check_mode_returns_plans_and_creates_nothing(fleet: Fleet) -> None:
+    answers = {h: fleet.answers(h, environment={"kind": "venv", "path": str(fleet.root / "never" / h)}) for h in MACHINES}
+    fleet.server.clear_requests()
+    result, reports = fleet.play("check", "--check", "--diff", answers=answers)
+    assert result.code == 0, result.output
+    assert all(r["failed"] == 0 for r in result.recap().values())
+    assert result.output.count("decision: pytorch -> cu") == 2 and "decision: pytorch -> cpu" in result.output
+    assert not (fleet.root / "never").exists() and not reports.exists()
+    assert not [p for p in (fleet.root / "check" / "hosts").rglob("*") if p.name != "machine.json" and p.is_file()]
+    assert fleet.server.requests == []
+
+
+def test_broken_answers_fail_their_host_alone_with_the_problems(fleet: Fleet, first_run: tuple[PlayResult, Path]) -> None:
+    broken = fleet.answers("ada-4090", frameworks=["pytorch", "no-such-framework"], packages=["not a requirement!"])
+    result, reports = fleet.play("main", answers={"ada-4090": broken})
+    recap = result.recap()
+    assert result.code != 0
+    assert recap["ada-4090"]["failed"] == 1
+    assert recap["cpu-box"]["failed"] == recap["pascal-1080ti"]["failed"] == 0
+    assert "invalid answers in the answers parameter" in result.output
+    assert "$.frameworks[1]" in result.output and "$.packages[0]" in result.output
+    assert SECRET not in result.output
