@@ -1,7 +1,7 @@
 """The llmwizard.fleet collection through the real ansible-playbook: three `local` hosts, each with
 its own machine file (a CPU box, an RTX 4090 on 550, a GTX 1080 Ti on 580) and environment,
-against the loopback index. The fake part is only the hardware (machine files) and torch itself
-(a tiny wheel named torch), so the plans are real and the installs are real pip."""
+against the loopback index. The fake parts are only the hardware (machine files) and torch itself
+(a wheel of the stand-in CPU torch from support.fake_torch), so the plans, installs and checks are real."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 import pytest
+from support.fake_torch import FakeTorch, fake_torch_files
 from support.ansible_fleet import Host, PlayResult, collections_dir, run_playbook, write_inventory
 from support.index_server import IndexServer
 from support.wheels import Wheelhouse, build_wheel
@@ -36,13 +37,13 @@ class Fleet:
     collections: Path
     env: dict[str, str]
 
-    def answers(self, host: str, url: str | None = None, **over: Any) -> dict[str, Any]:
-        """PyTorch (a tiny wheel named torch) and one small package, from the loopback index with a credential."""
+    def answers(self, host: str, verify: bool | None = None, **over: Any) -> dict[str, Any]:
+        """PyTorch and one small package from the loopback index, with a credential in its URL. The
+        stand-in torch is a CPU build, so only the CPU box verifies by default (a GPU box would fail)."""
         data: dict[str, Any] = {"version": 1, "environment": {"kind": "venv", "path": str(self.root / "envs" / host)},
                                 "frameworks": ["pytorch"], "packages": ["wizlab-alpha"],
-                                "index": {"url": url or self.server.url_with_auth(USER, SECRET)},
-                                # The tiny torch has no CUDA to verify; verification is tested in test_headless.
-                                "options": {"upgrade_pip": False, "verify": False}}
+                                "index": {"url": self.server.url_with_auth(USER, SECRET)},
+                                "options": {"upgrade_pip": False, "verify": host == "cpu-box" if verify is None else verify}}
         data.update(over)
         return data
 
@@ -64,7 +65,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Wheelhouse) -> I
     root = tmp_path_factory.mktemp("fleet")
     house = root / "wheels"
     shutil.copytree(wheelhouse.dir, house)
-    build_wheel(house, "torch", "2.13.0")
+    build_wheel(house, "torch", "2.13.0+cpu", modules=fake_torch_files(FakeTorch()))
     info = probe_interpreter(PY, "pyenv")
     assert info is not None
     from support.pipenv import clean_pip_env
@@ -93,6 +94,8 @@ def test_three_hosts_each_get_their_build_and_reports_come_back(fleet: Fleet, fi
     assert torch["cpu-box"]["variant"] == "cpu"
     assert torch["ada-4090"]["variant"].startswith("cu") and "8.9" in torch["ada-4090"]["why"]
     assert torch["pascal-1080ti"]["variant"].startswith("cu") and "6.1" in torch["pascal-1080ti"]["why"]
+    cpu_report = json.loads((reports / "cpu-box" / "report.json").read_text())
+    assert cpu_report["outcome"] == "ok" and {"pip check", "import pytorch"} <= {c["check"] for c in cpu_report["checks"]}
     for host in MACHINES:
         assert (reports / host / "report.md").is_file()
         assert (fleet.root / "envs" / host / "bin" / "python").exists()
@@ -114,6 +117,21 @@ def test_rerun_changes_nothing_and_costs_a_fraction(fleet: Fleet, first_run: tup
     recap = again.recap()
     assert set(recap) == set(MACHINES) and all(r["changed"] == 0 and r["failed"] == 0 for r in recap.values()), again.output
     assert again.seconds < 0.5 * first.seconds, (again.seconds, first.seconds)
+    # The CPU box verified again (read-only steps), yet nothing changed.
+    report = json.loads((fleet.root / "envs" / "cpu-box" / ".wizard" / "report.json").read_text())
+    assert {s["id"]: s["status"] for s in report["steps"]} == {"create-venv": "skipped", "install": "skipped",
+                                                               "verify": "ok", "pip-check": "ok"}
+
+
+def test_failed_run_fails_the_task_with_the_diagnosis(fleet: Fleet, first_run: tuple[PlayResult, Path]) -> None:
+    """The RTX 4090 box verifies the CPU torch it got from the index: the task fails with the wizard's
+    diagnosis (cause and fix), and the report still comes back."""
+    result, reports = fleet.play("gpu-verify", answers={"ada-4090": fleet.answers("ada-4090", verify=True)},
+                                 hosts={"ada-4090": MACHINES["ada-4090"]})
+    assert result.code != 0 and result.recap()["ada-4090"]["failed"] == 1, result.output
+    assert "PyTorch is a CPU build, so it cannot use the GPU. Fix: " in result.output
+    assert '"exit_code": 1' in result.output and '"rule": "cpu-torch-on-gpu"' in result.output
+    assert SECRET not in result.output
 
 
 def test_check_mode_returns_plans_and_creates_nothing(fleet: Fleet) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -48,11 +49,10 @@ def machine_file(asset: str, pythons: list[dict[str, Any]], dest: Path) -> Path:
 
 
 def collections_dir(root: Path) -> Path:
-    """A collections path holding the repository's ansible/ as llmwizard.fleet (how ansible finds it)."""
-    link = root / "ansible_collections" / "llmwizard" / "fleet"
-    if not link.exists():
-        link.parent.mkdir(parents=True)
-        link.symlink_to(REPO / "ansible", target_is_directory=True)
+    """A collections path holding a copy of the repository's ansible/ as llmwizard.fleet (how ansible finds it)."""
+    dest = root / "ansible_collections" / "llmwizard" / "fleet"
+    if not dest.exists():   # a copy: through a symlink, ansible-core 2.19 loses track of the role's tasks
+        shutil.copytree(REPO / "ansible", dest, ignore=shutil.ignore_patterns("__pycache__", "examples"))
     return root
 
 
