@@ -78,10 +78,10 @@ def write_inventory(root: Path, hosts: list[Host], pythons: list[dict[str, Any]]
     return inventory
 
 
-def run_playbook(inventory: Path, collections: Path, base_env: dict[str, str], *args: str,
-                 timeout: float = 600) -> PlayResult:
-    """The example playbook through the real ansible-playbook, its text output captured."""
-    work = inventory.parent
+def run_ansible(tool: str, work: Path, collections: Path, base_env: dict[str, str], *args: str,
+                timeout: float = 600) -> PlayResult:
+    """A real Ansible command line (ansible, ansible-playbook) in `work`, isolated from this machine's
+    Ansible configuration; its text output captured."""
     config = work / "ansible.cfg"   # empty: no ansible.cfg or ~/.ansible.cfg of this machine applies
     config.write_text("[defaults]\n", "utf-8")
     env = {**base_env, "ANSIBLE_COLLECTIONS_PATH": str(collections), "ANSIBLE_LOCAL_TEMP": str(work / "tmp-local"),
@@ -89,7 +89,11 @@ def run_playbook(inventory: Path, collections: Path, base_env: dict[str, str], *
            "ANSIBLE_CONFIG": str(config), "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_FORKS": "3",
            "LC_ALL": "C.UTF-8", "HOME": str(work)}
     start = time.monotonic()
-    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(inventory), str(PLAYBOOK), *args], env=env,
-                          cwd=work, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=timeout)
+    proc = subprocess.run([str(BIN / tool), *args], env=env, cwd=work, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
     return PlayResult(proc.returncode, proc.stdout, time.monotonic() - start)
+
+
+def run_playbook(inventory: Path, collections: Path, base_env: dict[str, str], *args: str) -> PlayResult:
+    """The example playbook over `inventory`."""
+    return run_ansible("ansible-playbook", inventory.parent, collections, base_env, "-i", str(inventory), str(PLAYBOOK), *args)
