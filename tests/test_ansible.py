@@ -15,11 +15,12 @@ from typing import Any
 
 import msgspec
 import pytest
-from support.fake_torch import FakeTorch, fake_torch_files
 from support.ansible_fleet import BIN, Host, PlayResult, collections_dir, run_ansible, run_playbook, write_inventory
+from support.fake_torch import FakeTorch, fake_torch_files
 from support.index_server import IndexServer
+from support.pipenv import clean_pip_env
 from support.wheels import Wheelhouse, build_wheel
-from support.wizard_cli import pyenv_python
+from support.wizard_cli import REPO, pyenv_python
 
 from wizard.pythons import probe_interpreter
 
@@ -49,12 +50,12 @@ class Fleet:
         return data
 
     def play(self, name: str, *args: str, answers: dict[str, dict[str, Any]] | None = None,
-             hosts: dict[str, str] = MACHINES) -> tuple[PlayResult, Path]:
+             hosts: dict[str, str] = MACHINES, host_vars: dict[str, Any] | None = None) -> tuple[PlayResult, Path]:
         """Run the example playbook over `hosts` with an inventory in root/name; returns the result and the reports folder."""
         work = self.root / name
         reports = work / "reports"
         answers = answers or {}
-        inventory = write_inventory(work, [Host(h, m, answers.get(h) or self.answers(h)) for h, m in hosts.items()],
+        inventory = write_inventory(work, [Host(h, m, answers.get(h) or self.answers(h), host_vars or {}) for h, m in hosts.items()],
                                     self.pythons, reports)
         return run_playbook(inventory, self.collections, self.env, *args), reports
 
@@ -69,8 +70,6 @@ def fleet(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Wheelhouse) -> I
     build_wheel(house, "torch", "2.13.0+cpu", modules=fake_torch_files(FakeTorch()))
     info = probe_interpreter(PY, "pyenv")
     assert info is not None
-    from support.pipenv import clean_pip_env
-
     with IndexServer(house) as server:
         server.require_auth = (USER, SECRET)
         yield Fleet(root, server, [msgspec.to_builtins(info)], collections_dir(root / "collections"), clean_pip_env())
@@ -128,7 +127,7 @@ def test_rerun_changes_nothing_and_costs_a_fraction(fleet: Fleet, first_run: tup
 def test_failed_run_fails_the_task_with_the_diagnosis(fleet: Fleet, first_run: tuple[PlayResult, Path]) -> None:
     """The RTX 4090 box verifies the CPU torch it got from the index: the task fails with the wizard's
     diagnosis (cause and fix), and the report still comes back."""
-    result, reports = fleet.play("gpu-verify", answers={"ada-4090": fleet.answers("ada-4090", verify=True)},
+    result, _ = fleet.play("gpu-verify", answers={"ada-4090": fleet.answers("ada-4090", verify=True)},
                                  hosts={"ada-4090": MACHINES["ada-4090"]})
     assert result.code != 0 and result.recap()["ada-4090"]["failed"] == 1, result.output
     assert "PyTorch is a CPU build, so it cannot use the GPU. Fix: " in result.output
@@ -150,7 +149,7 @@ def test_check_mode_returns_plans_and_creates_nothing(fleet: Fleet) -> None:
 
 def test_broken_answers_fail_their_host_alone_with_the_problems(fleet: Fleet, first_run: tuple[PlayResult, Path]) -> None:
     broken = fleet.answers("ada-4090", frameworks=["pytorch", "no-such-framework"], packages=["not a requirement!"])
-    result, reports = fleet.play("main", answers={"ada-4090": broken})
+    result, _ = fleet.play("main", answers={"ada-4090": broken})
     recap = result.recap()
     assert result.code != 0
     assert recap["ada-4090"]["failed"] == 1
@@ -170,3 +169,20 @@ def test_facts_module_returns_this_machine_as_llm_machine(fleet: Fleet) -> None:
     facts = json.loads(r.output.split("=>", 1)[1])["ansible_facts"]["llm_machine"]
     assert facts["os"] == "linux" and facts["cpu"]["cores"] >= 1 and facts["pythons"]
     assert any(p["path"] for p in facts["pythons"]) and "nvidia" in facts
+
+
+@pytest.mark.network
+def test_role_installs_the_wizard_from_a_wheel_built_on_the_controller(fleet: Fleet) -> None:
+    """The role's default path: pip builds the wizard's wheel on the controller, the host gets a copy
+    and installs it (dependencies from PyPI) into the wizard's own venv, which then sets up the env."""
+    home = fleet.root / "wheel-host"
+    host_vars = {"llm_wizard_install": "wheel", "llm_wizard_source": str(REPO), "llm_wizard_home": str(home),
+                 "llm_wizard_python": PY, "llm_wizard_command": str(home / "venv" / "bin" / "llm-wizard")}
+    answers = {"cpu-box": fleet.answers("cpu-box", environment={"kind": "venv", "path": str(home / "env")})}
+    result, reports = fleet.play("wheel", answers=answers, hosts={"cpu-box": MACHINES["cpu-box"]}, host_vars=host_vars)
+    assert result.code == 0, result.output
+    assert len(list((home / "wheels").glob("llm_setup_wizard-*.whl"))) == 1
+    assert (home / "venv" / "bin" / "llm-wizard").exists() and (home / "env" / "bin" / "python").exists()
+    assert json.loads((reports / "cpu-box" / "report.json").read_text())["outcome"] == "ok"
+    again, _ = fleet.play("wheel", answers=answers, hosts={"cpu-box": MACHINES["cpu-box"]}, host_vars=host_vars)
+    assert again.code == 0 and again.recap()["cpu-box"]["changed"] == 0, again.output

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from .wizard_cli import REPO
 
 BIN = Path(sys.executable).parent
 PLAYBOOK = REPO / "ansible" / "examples" / "playbook.yml"
-_RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+_RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Host:
     name: str
     machine_asset: str          # a file in assets/machines/
     answers: dict[str, Any]
+    vars: dict[str, Any] = field(default_factory=dict)   # more host vars, replacing the defaults below
 
 
 @dataclass
@@ -71,6 +72,7 @@ def write_inventory(root: Path, hosts: list[Host], pythons: list[dict[str, Any]]
             "llm_wizard_environment": {"WIZARD_STATE_DIR": str(home / "state")},
             "llm_wizard_reports_dir": str(reports),
             "llm_wizard_answers": h.answers,
+            **h.vars,
         }
         (root / "host_vars" / f"{h.name}.yml").write_text(json.dumps(host_vars), "utf-8")
     inventory = root / "hosts.yml"

@@ -20,7 +20,7 @@ description:
   - The module speaks only the wizard's command line (JSON events and exit codes), so any installed
     wizard version works.
 author:
-  - llm-setup-wizard contributors
+  - llm-setup-wizard contributors (@llm-setup-wizard)
 requirements:
   - llm-setup-wizard installed on the managed host (see the role C(llmwizard.fleet.workstation)).
 options:
@@ -156,21 +156,25 @@ problems:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.llmwizard.fleet.plugins.module_utils.wizard_cli import (credentials, parse_events,
-                                                                                  without_key, wizard_argv)
+from ansible_collections.llmwizard.fleet.plugins.module_utils.wizard_cli import (
+    credentials, parse_events, without_key, wizard_argv)
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+# The wizard's exit codes (its README, "Exit codes").
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INVALID = 2
+EXIT_INTERRUPTED = 130
 READ_ONLY_KINDS = ("verify", "check")   # steps that inspect the environment and change nothing
 
 
 def render_plan(plan):
     """The plan as short text, for diff mode."""
     env = plan["environment"]
-    lines = ["environment: %s at %s (Python %s%s)" % (env["kind"], env["path"], env["python_version"],
-                                                     ", reused" if env["reuse"] else "")]
+    reused = ", reused" if env["reuse"] else ""
+    lines = ["environment: %s at %s (Python %s%s)" % (env["kind"], env["path"], env["python_version"], reused)]
     for d in plan["decisions"]:
-        lines.append("decision: %s -> %s%s: %s" % (d["framework"], d["variant"],
-                                                   " from %s" % d["index_url"] if d["index_url"] else "", d["why"]))
+        where = " from %s" % d["index_url"] if d["index_url"] else ""
+        lines.append("decision: %s -> %s%s: %s" % (d["framework"], d["variant"], where, d["why"]))
     for i, s in enumerate(plan["steps"], 1):
         lines.append("step %d: %s\n    $ %s" % (i, s["title"], " ".join(s["argv"])))
     lines.extend("note: %s" % n for n in plan["notes"])

@@ -17,7 +17,7 @@ description:
     the fact C(llm_machine), so a play can branch on GPUs, drivers and Pythons.
   - Changes nothing on the host.
 author:
-  - llm-setup-wizard contributors
+  - llm-setup-wizard contributors (@llm-setup-wizard)
 requirements:
   - llm-setup-wizard installed on the managed host.
 options:
