@@ -145,6 +145,7 @@ def test_check_mode_returns_plans_and_creates_nothing(fleet: Fleet) -> None:
     assert not (fleet.root / "never").exists() and not reports.exists()
     assert not [p for p in (fleet.root / "check" / "hosts").rglob("*") if p.name != "machine.json" and p.is_file()]
     assert fleet.server.requests == []
+    assert SECRET not in result.output
 
 
 def test_broken_answers_fail_their_host_alone_with_the_problems(fleet: Fleet, first_run: tuple[PlayResult, Path]) -> None:
