@@ -160,18 +160,6 @@ def test_broken_answers_fail_their_host_alone_with_the_problems(fleet: Fleet, fi
     assert SECRET not in result.output
 
 
-def test_facts_module_returns_this_machine_as_llm_machine(fleet: Fleet) -> None:
-    work = fleet.root / "facts"
-    work.mkdir()
-    r = run_ansible("ansible", work, fleet.collections, fleet.env, "all", "-i", "probe,", "-c", "local",
-                    "-e", f"ansible_python_interpreter={sys.executable}", "-m", "llmwizard.fleet.llm_wizard_facts",
-                    "-a", f"wizard={BIN / 'llm-wizard'} target={work}")
-    assert r.code == 0, r.output
-    facts = json.loads(r.output.split("=>", 1)[1])["ansible_facts"]["llm_machine"]
-    assert facts["os"] == "linux" and facts["cpu"]["cores"] >= 1 and facts["pythons"]
-    assert any(p["path"] for p in facts["pythons"]) and "nvidia" in facts
-
-
 @pytest.mark.network
 def test_role_installs_the_wizard_from_a_wheel_built_on_the_controller(fleet: Fleet) -> None:
     """The role's default path: pip builds the wizard's wheel on the controller, the host gets a copy
@@ -187,3 +175,40 @@ def test_role_installs_the_wizard_from_a_wheel_built_on_the_controller(fleet: Fl
     assert json.loads((reports / "cpu-box" / "report.json").read_text())["outcome"] == "ok"
     again, _ = fleet.play("wheel", answers=answers, hosts={"cpu-box": MACHINES["cpu-box"]}, host_vars=host_vars)
     assert again.code == 0 and again.recap()["cpu-box"]["changed"] == 0, again.output
+
+
+def _adhoc(fleet: Fleet, name: str, module: str, args: str, *extra: str) -> tuple[PlayResult, dict[str, Any]]:
+    """One module on one `local` host through the real `ansible` command; its text output and result."""
+    work = fleet.root / name
+    work.mkdir()
+    r = run_ansible("ansible", work, fleet.collections, fleet.env, "all", "-i", "probe,", "-c", "local",
+                    "-e", f"ansible_python_interpreter={sys.executable}", "-m", module, "-a", args, *extra)
+    return r, json.loads(r.output.split("=>", 1)[1])
+
+
+def test_facts_module_returns_this_machine_as_llm_machine(fleet: Fleet) -> None:
+    r, result = _adhoc(fleet, "facts", "llmwizard.fleet.llm_wizard_facts", f"wizard={BIN / 'llm-wizard'} target={fleet.root}")
+    assert r.code == 0, r.output
+    facts = result["ansible_facts"]["llm_machine"]
+    assert facts["os"] == "linux" and facts["cpu"]["cores"] >= 1 and facts["pythons"]
+    assert any(p["path"] for p in facts["pythons"]) and "nvidia" in facts
+
+
+def test_answers_file_on_the_host_in_check_mode_returns_the_plan(fleet: Fleet, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(fleet.answers("cpu-box", environment={"kind": "venv", "path": str(tmp_path / "env")})))
+    machine = write_inventory(tmp_path / "inv", [Host("cpu-box", MACHINES["cpu-box"], {})], fleet.pythons, tmp_path)
+    machine_file = machine.parent / "hosts" / "cpu-box" / "machine.json"
+    r, result = _adhoc(fleet, "file-check", "llmwizard.fleet.llm_wizard",
+                       f"answers_file={answers} machine_file={machine_file} wizard={BIN / 'llm-wizard'}", "--check")
+    assert r.code == 0, r.output
+    assert result["changed"] is True and result["exit_code"] == 0
+    assert result["plan"]["decisions"][0]["variant"] == "cpu"
+    assert [s["status"] for s in result["steps"]] == ["planned"] * len(result["plan"]["steps"])
+    assert not (tmp_path / "env").exists()
+
+
+def test_missing_wizard_command_fails_with_what_to_do(fleet: Fleet) -> None:
+    r, result = _adhoc(fleet, "missing", "llmwizard.fleet.llm_wizard", "answers_file=/nonexistent.json wizard=no-such-llm-wizard")
+    assert r.code != 0 and "FAILED" in r.output
+    assert "'no-such-llm-wizard' is not installed on this host" in result["msg"] and "workstation" in result["msg"]
