@@ -127,11 +127,13 @@ def test_rerun_changes_nothing_and_costs_a_fraction(fleet: Fleet, first_run: tup
 def test_failed_run_fails_the_task_with_the_diagnosis(fleet: Fleet, first_run: tuple[PlayResult, Path]) -> None:
     """The RTX 4090 box verifies the CPU torch it got from the index: the task fails with the wizard's
     diagnosis (cause and fix), and the report still comes back."""
-    result, _ = fleet.play("gpu-verify", answers={"ada-4090": fleet.answers("ada-4090", verify=True)},
+    result, reports = fleet.play("gpu-verify", answers={"ada-4090": fleet.answers("ada-4090", verify=True)},
                                  hosts={"ada-4090": MACHINES["ada-4090"]})
     assert result.code != 0 and result.recap()["ada-4090"]["failed"] == 1, result.output
     assert "PyTorch is a CPU build, so it cannot use the GPU. Fix: " in result.output
     assert '"exit_code": 1' in result.output and '"rule": "cpu-torch-on-gpu"' in result.output
+    report = json.loads((reports / "ada-4090" / "report.json").read_text())
+    assert report["outcome"] == "failed" and report["diagnoses"][0]["rule"] == "cpu-torch-on-gpu"
     assert SECRET not in result.output
 
 
