@@ -26,7 +26,7 @@ from wizard.pythons import probe_interpreter
 
 pytestmark = pytest.mark.integration
 
-USER, SECRET = "fleet", "s3cret-fleet-token"
+USER, SECRET = "ci-robot", "s3cret-fleet-token"
 MACHINES = {"cpu-box": "cpu-only-linux.json", "ada-4090": "rtx4090-driver550.json", "pascal-1080ti": "gtx1080ti-driver580.json"}
 PY = pyenv_python("3.12") or pyenv_python("3.13")
 
@@ -49,13 +49,22 @@ class Fleet:
         data.update(over)
         return data
 
+    def main_play(self, *args: str, answers: dict[str, dict[str, Any]] | None = None) -> tuple[PlayResult, Path]:
+        """The three hosts in root/main. The Pascal box names its index credentials as ${VAR} references,
+        filled from llm_wizard_secrets; the others carry them in the URL. `answers` replaces a host's."""
+        url = self.server.url.replace("http://", "http://${IDX_USER}:${IDX_TOKEN}@")
+        mine = {"pascal-1080ti": self.answers("pascal-1080ti", index={"url": url}), **(answers or {})}
+        return self.play("main", *args, answers=mine,
+                         host_vars={"pascal-1080ti": {"llm_wizard_secrets": {"IDX_USER": USER, "IDX_TOKEN": SECRET}}})
+
     def play(self, name: str, *args: str, answers: dict[str, dict[str, Any]] | None = None,
-             hosts: dict[str, str] = MACHINES, host_vars: dict[str, Any] | None = None) -> tuple[PlayResult, Path]:
+             hosts: dict[str, str] = MACHINES, host_vars: dict[str, dict[str, Any]] | None = None) -> tuple[PlayResult, Path]:
         """Run the example playbook over `hosts` with an inventory in root/name; returns the result and the reports folder."""
         work = self.root / name
         reports = work / "reports"
         answers = answers or {}
-        inventory = write_inventory(work, [Host(h, m, answers.get(h) or self.answers(h), host_vars or {}) for h, m in hosts.items()],
+        more = host_vars or {}
+        inventory = write_inventory(work, [Host(h, m, answers.get(h) or self.answers(h), more.get(h, {})) for h, m in hosts.items()],
                                     self.pythons, reports)
         return run_playbook(inventory, self.collections, self.env, *args), reports
 
@@ -77,7 +86,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Wheelhouse) -> I
 
 @pytest.fixture(scope="module")
 def first_run(fleet: Fleet) -> tuple[PlayResult, Path]:
-    return fleet.play("main", "-v")
+    return fleet.main_play("-v")
 
 
 def _decisions(report: Path) -> dict[str, dict[str, Any]]:
@@ -112,7 +121,7 @@ def test_credential_in_the_index_url_never_reaches_output_or_results(fleet: Flee
 
 def test_rerun_changes_nothing_and_costs_a_fraction(fleet: Fleet, first_run: tuple[PlayResult, Path]) -> None:
     first, _ = first_run
-    again, _ = fleet.play("main")
+    again, _ = fleet.main_play()
     assert again.code == 0, again.output
     recap = again.recap()
     assert set(recap) == set(MACHINES) and all(r["changed"] == 0 and r["failed"] == 0 for r in recap.values()), again.output
@@ -152,7 +161,7 @@ def test_check_mode_returns_plans_and_creates_nothing(fleet: Fleet) -> None:
 
 def test_broken_answers_fail_their_host_alone_with_the_problems(fleet: Fleet, first_run: tuple[PlayResult, Path]) -> None:
     broken = fleet.answers("ada-4090", frameworks=["pytorch", "no-such-framework"], packages=["not a requirement!"])
-    result, _ = fleet.play("main", answers={"ada-4090": broken})
+    result, _ = fleet.main_play(answers={"ada-4090": broken})
     recap = result.recap()
     assert result.code != 0
     assert recap["ada-4090"]["failed"] == 1
@@ -167,8 +176,8 @@ def test_role_installs_the_wizard_from_a_wheel_built_on_the_controller(fleet: Fl
     """The role's default path: pip builds the wizard's wheel on the controller, the host gets a copy
     and installs it (dependencies from PyPI) into the wizard's own venv, which then sets up the env."""
     home = fleet.root / "wheel-host"
-    host_vars = {"llm_wizard_install": "wheel", "llm_wizard_source": str(REPO), "llm_wizard_home": str(home),
-                 "llm_wizard_python": PY, "llm_wizard_command": str(home / "venv" / "bin" / "llm-wizard")}
+    host_vars = {"cpu-box": {"llm_wizard_install": "wheel", "llm_wizard_source": str(REPO), "llm_wizard_home": str(home),
+                 "llm_wizard_python": PY, "llm_wizard_command": str(home / "venv" / "bin" / "llm-wizard")}}
     answers = {"cpu-box": fleet.answers("cpu-box", environment={"kind": "venv", "path": str(home / "env")})}
     result, reports = fleet.play("wheel", answers=answers, hosts={"cpu-box": MACHINES["cpu-box"]}, host_vars=host_vars)
     assert result.code == 0, result.output

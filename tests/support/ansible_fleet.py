@@ -70,6 +70,7 @@ def write_inventory(root: Path, hosts: list[Host], pythons: list[dict[str, Any]]
             "llm_wizard_command": str(BIN / "llm-wizard"),
             "llm_wizard_machine_file": str(machine_file(h.machine_asset, pythons, home / "machine.json")),
             "llm_wizard_environment": {"WIZARD_STATE_DIR": str(home / "state")},
+            "llm_wizard_secrets": {},
             "llm_wizard_reports_dir": str(reports),
             "llm_wizard_answers": h.answers,
             **h.vars,

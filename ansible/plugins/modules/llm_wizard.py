@@ -28,7 +28,7 @@ options:
     description:
       - The answers file's content, as a dictionary (see C(llm-wizard schema)).
       - Literal credentials in URLs are masked in the task's results and output. Prefer C(${VAR})
-        references in URLs, with the values in O(environment).
+        references in URLs, with the values in O(secrets).
       - Exactly one of O(answers) and O(answers_file) is required.
     type: dict
   answers_file:
@@ -46,10 +46,11 @@ options:
         never run through a shell), for example C(/opt/llm/venv/bin/llm-wizard) or C(python3 -m wizard).
     type: str
     default: llm-wizard
-  environment:
+  secrets:
     description:
-      - Extra environment variables for the wizard, for example the values of C(${VAR}) references
-        in the index URLs. Never logged or returned.
+      - Environment variables holding secrets for the wizard, such as the values of C(${VAR})
+        references in index URLs. Never logged; every value is masked wherever it would appear in
+        the output, so put only secrets here and other variables in the task's C(environment).
     type: dict
     default: {}
 attributes:
@@ -87,7 +88,7 @@ EXAMPLES = r"""
       environment: {kind: venv, path: ~/envs/llm}
       frameworks: [pytorch, transformers]
       index: {url: "https://${IDX_USER}:${IDX_TOKEN}@pypi.example.org/simple/"}
-    environment:
+    secrets:
       IDX_USER: ci
       IDX_TOKEN: "{{ vault_index_token }}"
 """
@@ -238,7 +239,7 @@ def main():
             answers_file=dict(type="path"),
             machine_file=dict(type="path"),
             wizard=dict(type="str", default="llm-wizard"),
-            environment=dict(type="dict", default={}, no_log=True),
+            secrets=dict(type="dict", default={}, no_log=True),
         ),
         mutually_exclusive=[("answers", "answers_file")],
         required_one_of=[("answers", "answers_file")],
@@ -260,7 +261,7 @@ def main():
         argv += ["--machine", p["machine_file"]]
     if module.check_mode:
         argv.append("--dry-run")
-    env = dict((str(k), str(v)) for k, v in p["environment"].items())
+    env = dict((str(k), str(v)) for k, v in p["secrets"].items())
     rc, out, err = module.run_command(argv, environ_update=env)
     try:
         events = parse_events(out)
