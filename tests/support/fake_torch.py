@@ -235,11 +235,15 @@ def add_distribution(site: Path, name: str, version: str, files: dict[str, str],
     return info
 
 
-def install_fake_torch(site: Path, torch: FakeTorch) -> Path:
+def fake_torch_files(torch: FakeTorch) -> dict[str, str]:
+    """The stand-in torch package's sources: for site-packages directly, or for a wheel pip installs."""
     config = {**asdict(torch), "gpus": [{"name": g.name, "capability": list(g.capability)} for g in torch.gpus]}
-    files = {"torch/__init__.py": _TORCH % {"config": json.dumps(config)},
-             "torch/version.py": _TORCH_VERSION.format(version=torch.version, cuda=torch.cuda, hip=torch.hip, xpu=torch.xpu)}
-    return add_distribution(site, "torch", torch.version, files)
+    return {"torch/__init__.py": _TORCH % {"config": json.dumps(config)},
+            "torch/version.py": _TORCH_VERSION.format(version=torch.version, cuda=torch.cuda, hip=torch.hip, xpu=torch.xpu)}
+
+
+def install_fake_torch(site: Path, torch: FakeTorch) -> Path:
+    return add_distribution(site, "torch", torch.version, fake_torch_files(torch))
 
 
 def install_fake_tensorflow(site: Path, tf: FakeTensorflow) -> Path:
