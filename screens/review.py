@@ -71,7 +71,7 @@ def plan_renderable(plan: dict[str, Any]) -> RenderableType:
     steps = _grid(2)
     for i, step in enumerate(plan["steps"], 1):
         steps.add_row(f"{i}.", Text.assemble((step["title"], "bold"), f": {step['why']}"))
-        steps.add_row("", Text(f"$ {shlex.join(step['argv'])}", style="dim"))
+        steps.add_row("", Text(f"$ {shlex.join([*(f'{k}={v}' for k, v in step.get('env', {}).items()), *step['argv']])}", style="dim"))
     parts.append(steps)
     parts += [Text(f"\nNote: {n}") for n in plan["notes"]]
     return Group(*parts)

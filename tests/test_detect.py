@@ -14,18 +14,20 @@ import pytest
 from support.fake_nvml import SCENARIOS, fake_nvml  # noqa: F401 - fake_nvml is a fixture
 
 import wizard.detect
-import wizard.nvidia
+import wizard.detect.nvidia
 from wizard.detect import detect_machine
 from wizard.detect_render import render_machine
 from wizard.machine import Machine, PythonInfo, load_machine
 from wizard.paths import asset
+from wizard.problems import InputError
 from wizard.pythons import candidate_paths, is_supported_target, probe_interpreter, venv_hint
 
 GiB = 2**30
 
 MACHINE_FILES = ["rtx4090-driver550", "8xh100-driver535", "gtx1080ti-driver580", "rtx5090-driver570",
                  "rtx5090-driver580", "mixed-3090-4090", "gpu-no-driver", "cpu-only-linux", "macos-arm64",
-                 "windows-rtx4070", "wsl2-rtx3080", "rocm-mi250", "old-driver-470"]
+                 "windows-rtx4070", "wsl2-rtx3080", "rocm-mi250", "old-driver-470",
+                 "gh200-driver580", "mi300x-rocm72", "intel-arc-b580", "jetson-orin"]
 
 ROCMINFO = """\
 ROCk module is loaded
@@ -172,7 +174,7 @@ def test_nvidia_smi_fallback(fake_nvml, root: Path) -> None:  # noqa: F811
 
 def test_hanging_nvidia_smi_times_out(fake_nvml, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     fake_nvml(SCENARIOS["library-missing"])
-    monkeypatch.setattr(wizard.nvidia, "SMI_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(wizard.detect.nvidia, "SMI_TIMEOUT_S", 0.2)
     write(root / "proc/driver/nvidia/version", PROC_VERSION)
     write(root / "bin/nvidia-smi", "#!/bin/sh\n/bin/sleep 30; echo late\n", executable=True)
     pci_device(root, "0000:01:00.0", "0x10de", "0x2684", "0x030000")
@@ -315,3 +317,64 @@ def test_detected_machine_is_a_valid_machine_file(detected: Machine, tmp_path: P
     path = tmp_path / "machine.json"
     path.write_bytes(msgspec.json.encode(detected))
     assert load_machine(path) == detected
+
+
+# --- Jetson, Intel GPUs, driver strings -----------------------------------------------------------------
+
+def test_jetson_from_nv_tegra_release(fake_nvml, root: Path) -> None:  # noqa: F811
+    fake_nvml(SCENARIOS["library-missing"])
+    write(root / "etc/nv_tegra_release", "# R36 (release), REVISION: 4.3, GCID: 38968081, BOARD: generic, EABI: aarch64\n")
+    m = detect_machine(probe_pythons=False, root=root)
+    assert m.nvidia is not None and m.nvidia.jetson == "R36.4.3" and m.nvidia.driver is None
+    assert m.sources["nvidia"] == "/etc/nv_tegra_release"
+    assert "Jetson AI Lab" in render_machine(m)
+
+
+def test_discrete_intel_gpus_from_the_pci_tree(root: Path) -> None:
+    pci_device(root, "0000:00:02.0", "0x8086", "0x7d67", "0x030000")   # the CPU's integrated GPU: not for xpu
+    pci_device(root, "0000:03:00.0", "0x8086", "0xe20b", "0x030000")   # Arc B580
+    pci_device(root, "0000:03:00.1", "0x8086", "0xe2f7", "0x040300")   # its audio function
+    pci_device(root, "0000:9a:00.0", "0x8086", "0x0bd5", "0x038000")   # Data Center GPU Max 1550 (display controller)
+    m = detect_machine(probe_pythons=False, root=root)
+    assert m.intel is not None
+    assert [(g.name, g.pci_device) for g in m.intel.gpus] == [("Intel Arc B580", "0xe20b"),
+                                                              ("Intel Data Center GPU Max 1550", "0x0bd5")]
+    assert "Intel Arc B580" in render_machine(m)
+
+
+def test_an_integrated_intel_gpu_alone_is_no_intel_section(root: Path) -> None:
+    pci_device(root, "0000:00:02.0", "0x8086", "0x4680", "0x030000")
+    assert detect_machine(probe_pythons=False, root=root).intel is None
+
+
+@pytest.mark.parametrize("text, parsed", [
+    ("580.65.06", "580.65.06"), ("470", "470"), ("595.10", "595.10"),
+    ("32.0.15.8097", "580.97"), ("31.0.15.3623", "536.23"),
+    (PROC_VERSION, "550.54.14"),
+    ("NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.65.06  Sun Jul 27 07:09:29 UTC 2025", "580.65.06"),
+    ("31.0.101.5186", None), ("12.4", None), ("5", None), ("latest", None), ("", None),
+])
+def test_driver_strings(text: str, parsed: str | None) -> None:
+    from wizard.drivers import parse_driver
+
+    assert parse_driver(text) == parsed
+
+
+def test_machine_file_driver_forms(tmp_path: Path) -> None:
+    data = msgspec.json.decode(asset("machines", "windows-rtx4070.json").read_bytes())
+    data["nvidia"]["driver"] = "32.0.15.8097"
+    (tmp_path / "win.json").write_bytes(msgspec.json.encode(data))
+    assert load_machine(tmp_path / "win.json").nvidia.driver == "580.97"
+    data["nvidia"]["driver"] = "5"
+    (tmp_path / "bad.json").write_bytes(msgspec.json.encode(data))
+    with pytest.raises(InputError) as err:
+        load_machine(tmp_path / "bad.json")
+    assert "$.nvidia.driver" in err.value.render() and "'5' is not an NVIDIA driver version" in err.value.render()
+
+
+def test_proc_driver_line_with_a_garbled_version_gives_no_driver(fake_nvml, root: Path) -> None:  # noqa: F811
+    fake_nvml(SCENARIOS["library-missing"])
+    write(root / "proc/driver/nvidia/version", "NVRM version: something unexpected\n")
+    pci_device(root, "0000:01:00.0", "0x10de", "0x2684", "0x030000")
+    m = detect_machine(probe_pythons=False, root=root)
+    assert m.nvidia is not None and m.nvidia.driver is None

@@ -62,7 +62,7 @@ def test_cpu_torch_on_a_gpu_machine_gets_the_reinstall_command_with_the_right_in
     assert variant == "cu126"   # driver 550 runs CUDA 12 builds, and cu126 has code for 8.9
     argv = shlex.split(d.command or "")
     assert argv[1:5] == ["-m", "pip", "install", "--force-reinstall"] and argv[argv.index("--index-url") + 1] == url
-    assert "torch==2.13.*" in argv and d.severity == "error"
+    assert "torch==2.14.*" in argv and d.severity == "error"
     assert any("torch.version.cuda is None" in e for e in d.evidence)
 
 

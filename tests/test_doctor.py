@@ -204,7 +204,7 @@ def test_real_torch_cpu_build_trains_a_lora_step_and_is_flagged_on_a_gpu_machine
     print(f"diagnosis: {d['cause']}\n  fix: {d['fix']}\n  $ {d['command']}")
     assert d["rule"] == "cpu-torch-on-gpu"
     assert shlex.split(d["command"])[:8] == [str(torch_env / "bin" / "python"), "-m", "pip", "install", "--force-reinstall",
-                                             "--index-url", "https://download.pytorch.org/whl/cu126", "torch==2.13.*"]
+                                             "--index-url", "https://download.pytorch.org/whl/cu126", "torch==2.14.*"]
 
 
 # ---- from PyPI ---------------------------------------------------------------------------------------

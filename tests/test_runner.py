@@ -49,14 +49,20 @@ def test_stdin_is_devnull(tmp_path: Path) -> None:
     assert [e.line for e in events if isinstance(e, Output)] == ["''"]
 
 
-def test_env_refs_are_expanded_only_in_the_child(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("WIZ_SECRET", "xyzzy")
+def test_env_refs_are_expanded_only_in_the_childs_environment_never_in_argv(tmp_path: Path, monkeypatch) -> None:
+    """A path holding ${VAR} stays literal (the check and the use see the same string); an index
+    URL's ${VAR} reaches the child through its private environment, and its value is masked in
+    whatever the child prints."""
+    monkeypatch.setenv("WIZ_SECRET", "xyzzy/?#")
     events: list[Event] = []
     log = RunLog(tmp_path / "run.log")
-    step = Step("s", "pip", "t", "w", (sys.executable, "-c", "import sys; print(len(sys.argv[1]))", "${WIZ_SECRET}"))
+    code = ("import os, sys, urllib.parse as u; url = os.environ['PIP_INDEX_URL']; print(sys.argv[1]); print(url); "
+            "print(u.unquote(u.urlsplit(url).password) == os.environ['WIZ_SECRET'], u.urlsplit(url).hostname)")
+    step = Step("s", "pip", "t", "w", (sys.executable, "-c", code, "${WIZ_SECRET}"),
+                env=(("PIP_INDEX_URL", "https://u:${WIZ_SECRET}@h/simple"),))
     Runner(log, events.append).run(step, 1, 1)
     log.close()
-    assert [e.line for e in events if isinstance(e, Output)] == ["5"]
+    assert [e.line for e in events if isinstance(e, Output)] == ["${WIZ_SECRET}", "https://****@h/simple", "True h"]
     assert "xyzzy" not in (tmp_path / "run.log").read_text()
 
 

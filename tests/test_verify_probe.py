@@ -13,7 +13,7 @@ from support.fake_torch import (CU130_ARCHES, RTX4090, V100, FakeGpu, FakeTensor
                                 install_fake_tensorflow, install_fake_torch, run_probe, site_packages)
 from support.wizard_cli import pyenv_python
 
-from wizard.machine import Machine, Nvidia, NvidiaGpu
+from wizard.machine import Intel, IntelGpu, Machine, Nvidia, NvidiaGpu
 from wizard.verify import machine_facts
 
 PY311 = pyenv_python("3.11") or sys.executable
@@ -147,3 +147,29 @@ def test_arch_coverage_follows_the_same_major_lower_minor_rule(monkeypatch: pyte
     assert covering_arch(["sm_90", "compute_90"], "12.0") == "compute_90"   # PTX is compiled for newer GPUs
     assert covering_arch(["sm_90a"], "9.0") == "sm_90a" and covering_arch(["sm_90a"], "9.1") is None
     assert covering_arch(CU130_ARCHES, "%d.%d" % V100.capability) is None
+
+
+def intel_machine() -> dict[str, Any]:
+    return machine_facts(Machine(os="linux", arch="x86_64", intel=Intel(gpus=[IntelGpu(name="Intel Arc B580")])))
+
+
+@pytest.mark.integration
+def test_xpu_build_runs_a_matmul_on_the_intel_gpu(venv: Path) -> None:
+    arc = FakeGpu("Intel(R) Arc(TM) B580 Graphics", (0, 0))
+    install_fake_torch(site_packages(venv), FakeTorch("2.15.0+xpu", xpu="20250101", available=True, gpus=[arc]))
+    checks = probe(venv, spec(intel_machine(), expect={"pytorch": "xpu"}))
+    assert checks["pytorch: build"].ok and checks["pytorch: build"].data["build"] == "xpu"
+    assert checks["pytorch: GPU available"].ok and "xpu.is_available() True" in checks["pytorch: GPU available"].detail
+    assert checks["pytorch: matmul on xpu:0"].ok
+
+
+@pytest.mark.integration
+def test_cpu_torch_on_an_intel_gpu_machine_and_a_failing_xpu_kernel(venv: Path) -> None:
+    install_fake_torch(site_packages(venv), FakeTorch())
+    build = probe(venv, spec(intel_machine()))["pytorch: build"]
+    assert not build.ok and "Intel Arc B580" in build.detail
+    arc = FakeGpu("Intel(R) Arc(TM) B580 Graphics", (0, 0))
+    fresh = bare_venv(PY311, venv.parent / "env2")
+    install_fake_torch(site_packages(fresh), FakeTorch("2.15.0+xpu", xpu="20250101", available=True, gpus=[arc],
+                                                       matmul="no-kernel"))
+    assert not probe(fresh, spec(intel_machine()))["pytorch: matmul on xpu:0"].ok

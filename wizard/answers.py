@@ -15,6 +15,7 @@ import msgspec
 
 from wizard.catalog import Catalog
 from wizard.jsonfile import read_json
+from wizard.paths import path_problem
 from wizard.problems import InputError, Problem, did_you_mean, index_path
 from wizard.redact import has_credentials, redact_url
 from wizard.validation import convert, problems_for
@@ -23,7 +24,10 @@ SCHEMA_ID = "https://github.com/llm-setup-wizard/llm-setup-wizard/assets/answers
 SUPPORTED_VERSION = 1
 
 EnvKind = Literal["venv", "existing", "conda"]
-Accelerator = Literal["auto", "cpu", "cuda", "rocm", "mps"]
+ACCELERATOR_PATTERN = r"^(auto|cpu|cuda|rocm|mps|xpu|cu\d{2,3}|rocm\d+\.\d+(\.\d+)?)$"
+Accelerator = Annotated[str, msgspec.Meta(pattern=ACCELERATOR_PATTERN, description=(
+    "One of auto (the best this machine runs), cpu, cuda, rocm, mps, xpu, or an index variant such as cu126, cu130, "
+    "rocm7.2 (like uv's --torch-backend), e.g. for a machine other than this one"))]
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
 
 
@@ -106,6 +110,7 @@ def _check_requirement(text: str, path: str, out: list[Problem]) -> None:
 
 
 def _check_url(text: str, path: str, out: list[Problem], allow_path: bool = False) -> None:
+    """Messages name the place, never the URL: a malformed one cannot be masked reliably."""
     from urllib.parse import urlsplit
 
     if allow_path and "://" not in text:
@@ -113,14 +118,16 @@ def _check_url(text: str, path: str, out: list[Problem], allow_path: bool = Fals
     try:
         parts = urlsplit(_ENV_VAR.sub("x", text))
         parts.port  # noqa: B018 - raises on a bad port
-    except ValueError as exc:
-        out.append(Problem(path, f"not a valid URL: {exc}"))
+    except ValueError:
+        out.append(Problem(path, "not a valid URL (a bad port, or a password holding '/', '?' or '#')",
+                           "percent-encode the password, or put it in an environment variable: https://user:${TOKEN}@host/simple/"))
         return
-    if parts.scheme not in ("http", "https", "file"):
-        out.append(Problem(path, f"unsupported URL scheme {parts.scheme + ':' if parts.scheme else '(none)'} in {redact_url(text)!r}",
-                           "use http://, https:// or file://"))
+    if "://" not in text or not parts.scheme.isalpha():
+        out.append(Problem(path, "URL has no scheme://", "use http://, https:// or file://"))
+    elif parts.scheme not in ("http", "https", "file"):
+        out.append(Problem(path, f"unsupported URL scheme {parts.scheme}:", "use http://, https:// or file://"))
     elif parts.scheme != "file" and not parts.hostname:
-        out.append(Problem(path, f"URL has no host: {redact_url(text)!r}"))
+        out.append(Problem(path, "URL has no host"))
     if any(c.isspace() for c in text):
         out.append(Problem(path, "URL contains whitespace"))
 
@@ -148,8 +155,9 @@ def semantic_problems(a: Answers, catalog: Catalog) -> list[Problem]:
         if env.name and not _CONDA_NAME.match(env.name):
             out.append(Problem("$.environment.name", f"{env.name!r} is not a valid conda environment name",
                                "letters, digits, '.', '_' and '-', starting with a letter or digit"))
-    if env.path and "\x00" in env.path:
-        out.append(Problem("$.environment.path", "contains a NUL byte"))
+    path_error = path_problem(env.path) if env.path else None
+    if path_error:
+        out.append(Problem("$.environment.path", path_error))
     if env.python:
         _check_python(env.python, "$.environment.python", out)
     if a.profile is not None and a.profile not in catalog.profiles:

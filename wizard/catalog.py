@@ -6,9 +6,13 @@ A new framework or torch release is a data change; this module only gives the da
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
+
 import msgspec
 
+from wizard.jsonfile import read_json
 from wizard.paths import asset
+from wizard.validation import convert
 
 
 class Framework(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -52,7 +56,15 @@ class CudaBuild(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A CUDA build tag (cu126, ...) and the GPU architectures compiled into it."""
 
     cuda: str                           # toolkit version, "12.6"
-    archs: list[str]                    # compute capabilities with code in the build, "8.6"
+    archs: list[str]                    # compute capabilities with code in the build, "8.6" (Linux x86_64, Windows)
+    archs_aarch64: list[str] = []       # the same for Linux aarch64 (SBSA: GH200, GB200, GB10); empty: no such build
+    source: str
+
+
+class RocmBuild(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A ROCm build (tag rocm<version>) and the gfx targets compiled into it."""
+
+    gfx: list[str]                      # "gfx942"; a card outside the list has no code in the wheel
     source: str
 
 
@@ -60,8 +72,11 @@ class TorchRelease(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     version: str                        # "2.11": pinned as torch==2.11.*
     python: str                         # PEP 440 specifier of the Pythons it has wheels for
     cuda: list[str]                     # CUDA build tags on the index, oldest first
-    rocm: list[str] = []                # ROCm versions with a build (tag rocm<version>), oldest first
-    pypi_linux: str                     # the CUDA build plain `pip install torch` gives on Linux
+    rocm: list[str] = []                # ROCm versions with a build (tag rocm<version>, keys of rocm_builds), oldest first
+    xpu: bool = False                   # an Intel GPU build on whl/xpu
+    pypi: dict[str, str]                # platform with wheels -> the build plain `pip install torch` gives there (cu130, cpu, mps)
+    macos_min: str | None = None        # oldest macOS its darwin-arm64 wheels install on ("14.0")
+    free_threaded: str = ""             # PEP 440 specifier of the free-threaded (3.14t) minors with wheels; "": none
     archs: dict[str, list[str]] = {}    # per-tag architecture lists where this release differs from cuda_builds
     source: str
 
@@ -75,9 +90,10 @@ class IndexTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, tag="
     cuda_platforms: list[str]
     rocm_platforms: list[str]
     mps_platforms: list[str]
+    xpu_platforms: list[str] = []
     cpu_index_platforms: list[str]      # where PyPI's build is not the CPU one, so CPU comes from {tag}=cpu
     releases: list[TorchRelease]        # newest first
-    sizes_mb: dict[str, int]            # installed size per variant family: cpu, cuda, rocm, mps
+    sizes_mb: dict[str, int]            # installed size per variant family: cpu, cuda, rocm, mps, xpu
     sizes_source: str
     source: str
 
@@ -86,6 +102,8 @@ class ExtrasRelease(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     version: str                        # "2.20"
     python: str
     pin: str | None = None              # specifier when it is a range of releases; default ==<version>.*
+    free_threaded: str = ""             # PEP 440 specifier of the free-threaded minors with wheels; "": none
+    no_free_threaded: list[str] = []    # platforms without those free-threaded wheels
     source: str
 
 
@@ -112,11 +130,32 @@ class ExtrasTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, tag=
     sizes_source: str
 
 
+class FollowTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, tag="follows"):
+    """A package built against PyTorch (torchvision, torchaudio): same index, the version matching torch's."""
+
+    package: str                        # pip name, "torchvision"
+    follows: str                        # the table it follows, "pytorch"
+    versions: dict[str, str]            # torch release -> this package's matching release ("2.15" -> "0.30")
+    source: str
+
+
+class KernelsTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, tag="kernels"):
+    """A package from PyPI whose GPU kernels need a minimum compute capability (bitsandbytes)."""
+
+    package: str
+    min_cc: str                         # its CUDA kernels need at least this compute capability
+    platforms: list[str]                # platforms with any wheel
+    cuda_platforms: list[str]           # platforms whose wheel carries CUDA kernels
+    notes: dict[str, str] = {}          # platform -> what its wheel does there
+    source: str
+
+
 class Builds(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     pythons: Pythons
     cuda_drivers: list[DriverRow]       # newest CUDA first
     cuda_builds: dict[str, CudaBuild]
-    tables: dict[str, IndexTable | ExtrasTable]   # by Framework.builds
+    rocm_builds: dict[str, RocmBuild] = {}   # by ROCm version ("7.2")
+    tables: dict[str, IndexTable | ExtrasTable | FollowTable | KernelsTable]   # by Framework.builds
 
 
 class Catalog(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -126,10 +165,29 @@ class Catalog(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     sources: dict[str, str] = {}
 
 
+_user_catalog: list[Catalog] = []   # set once by `--catalog FILE`
+
+
 @lru_cache(maxsize=1)
-def load_catalog() -> Catalog:
-    """The shipped catalog (cached: it is read-only data)."""
+def _shipped() -> Catalog:
     return msgspec.json.decode(asset("catalog.json").read_bytes(), type=Catalog)
+
+
+def load_catalog() -> Catalog:
+    """The catalog in use: the user's own file given with `--catalog`, else the shipped one (cached: read-only data)."""
+    return _user_catalog[-1] if _user_catalog else _shipped()
+
+
+def use_catalog_file(path: Path) -> Catalog:
+    """Make a user's catalog file (a newer one than shipped) the catalog for this process, once it validates."""
+    catalog = read_catalog(path)
+    _user_catalog.append(catalog)
+    return catalog
+
+
+def read_catalog(path: Path) -> Catalog:
+    """A user's own catalog file (a newer one than shipped): validated like any input, every problem at once (exit 2)."""
+    return convert(read_json(path, "catalog file"), Catalog, str(path))
 
 
 def expand(catalog: Catalog, profile: str | None, frameworks: list[str]) -> list[str]:

@@ -29,9 +29,13 @@ examples:
   python -m wizard detect                            show what this machine has
   python -m wizard doctor --env ~/envs/llm           check an existing environment; change nothing
   python -m wizard schema > answers.schema.json      the answers file's JSON Schema
+  python -m wizard catalog check                     what PyPI and PyTorch's indexes have that the catalog lacks
+  python -m wizard --catalog my-catalog.json --answers my.json
+                                                     plan with a newer catalog file of your own
 
-exit codes: 0 success, 1 an install or verification step failed,
-            2 invalid input or a request no build can satisfy, 130 interrupted
+exit codes: 0 success, 1 an install or verification step failed (or a file could not be written),
+            2 invalid input, a request no build can satisfy, or another run holds the environment,
+            130 interrupted (Ctrl-C, SIGTERM, SIGHUP)
 """
 
 EXPORT_FORMATS = ("pylock", "requirements", "answers", "environment-yml", "dockerfile")   # wizard.export.RENDERERS
@@ -53,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answers", type=Path, metavar="FILE", help="run headless with the choices in this answers file")
     p.add_argument("--prefill", type=Path, metavar="FILE", help="open the full-screen wizard with these answers filled in")
     p.add_argument("--machine", type=Path, metavar="FILE", help="plan for the machine this file describes instead of detecting")
+    p.add_argument("--catalog", type=Path, metavar="FILE", help="use this catalog file (a newer one) instead of the shipped one")
     p.add_argument("--dry-run", action="store_true", help="validate and print the plan; create and install nothing")
     p.add_argument("--locked", type=Path, metavar="PYLOCK", help="with --answers: install exactly what this pylock.toml records")
     p.add_argument("--json", action="store_true", help="print one JSON event per line on stdout")
@@ -62,8 +67,20 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true", dest="detect_json", help="print a machine file (usable with --machine)")
     d.add_argument("--target", type=Path, default=None, help="measure free disk space here (default: home)")
     sub.add_parser("frameworks", help="list the catalog's profiles and frameworks")
+    cat = sub.add_parser("catalog", help="keep the catalog current (docs/catalog.md)")
+    cat_sub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+    chk = cat_sub.add_parser("check", help="list the torch releases, variants and Pythons the indexes have and the "
+                             "catalog lacks (exit 0: current, 1: behind, 2: an index could not be read)")
+    chk.add_argument("--json", action="store_true", dest="catalog_json", help="print one JSON object")
+    chk.add_argument("--index", metavar="URL", help="PyTorch's index root, holding <variant>/ indexes "
+                     "(default: https://download.pytorch.org/whl/)")
+    chk.add_argument("--pypi", metavar="URL", default=None, help="PyPI's simple index (default: https://pypi.org/simple/)")
     doc = sub.add_parser("doctor", help="run the checks and diagnoses on an existing environment, changing nothing "
-                         "(exit 0: all pass, 1: something failed, 2: not an environment)")
+                         "(exit 0: all pass, 1: something failed, 2: not an environment)",
+                         description="Run the checks and diagnoses on an existing environment, changing nothing. "
+                         "Doctor RUNS PROGRAMS FROM THAT FOLDER (its Python, and every package it imports): point it "
+                         "only at environments you trust. A folder that is not a venv or conda environment is refused "
+                         "before anything runs; the whole run stops after an hour.")
     doc.add_argument("--env", type=Path, required=True, metavar="PATH", help="the environment's folder")
     doc.add_argument("--json", action="store_true", dest="doctor_json", help="print one JSON event per line on stdout")
     doc.add_argument("--machine", type=Path, dest="doctor_machine", metavar="FILE",
@@ -163,6 +180,30 @@ def _cmd_frameworks() -> int:
     return EXIT_OK
 
 
+def _cmd_catalog_check(args: argparse.Namespace) -> int:
+    import json
+
+    from wizard.catalog import load_catalog
+    from wizard.catalog_check import PYPI_SIMPLE, check, check_index_url
+
+    catalog = load_catalog()
+    table = catalog.builds.tables["pytorch"]
+    index = args.index or table.index_url.format(tag="")  # type: ignore[union-attr]
+    pypi = args.pypi or PYPI_SIMPLE
+    for option, url in (("--index", index), ("--pypi", pypi)):
+        check_index_url(url, option)
+    found = check(catalog, pypi, index)
+    if args.catalog_json:
+        print(json.dumps({"current": not found, "findings": [f.to_dict() for f in found]}))
+    elif found:
+        print("The catalog is behind:")
+        print("\n".join(f"  {f.kind:<8} {f.what}: {f.detail}" for f in found))
+        print("See docs/catalog.md for how each becomes a data change in assets/catalog.json.")
+    else:
+        print("The catalog knows every torch release, variant and Python the indexes publish.")
+    return EXIT_FAILED if found else EXIT_OK
+
+
 def _cmd_detect(args: argparse.Namespace) -> int:
     import msgspec
 
@@ -178,15 +219,46 @@ def _cmd_detect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+CANCEL_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
 @contextmanager
 def _cancel_on_signals(cancel: Callable[[], None]) -> Iterator[None]:
-    """SIGINT and SIGTERM cancel the run (children included) instead of killing the wizard mid-write."""
-    old = {s: signal.signal(s, lambda _signum, _frame: cancel()) for s in (signal.SIGINT, signal.SIGTERM)}
+    """SIGINT, SIGTERM and SIGHUP (the SSH link dropped) cancel the run, children included, instead of
+    killing the wizard mid-write; the run still writes its report. A signal ignored when the wizard
+    started (`nohup`) stays ignored."""
+    old = {s: signal.getsignal(s) for s in CANCEL_SIGNALS}
+    for s, handler in old.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(s, lambda _signum, _frame: cancel())
     try:
         yield
     finally:
         for s, h in old.items():
-            signal.signal(s, h)
+            if h is not None:
+                signal.signal(s, h)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    """Before a run has started (detection, planning): end the probes at once, then leave (exit 130)."""
+    from wizard import proc
+
+    proc.cancel_all(close=True)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _interrupt_on_signals() -> Iterator[None]:
+    old = {s: signal.getsignal(s) for s in CANCEL_SIGNALS}
+    for s, handler in old.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(s, _interrupt)
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            if h is not None:
+                signal.signal(s, h)
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
@@ -236,10 +308,10 @@ def _run_headless(args: argparse.Namespace) -> int:
     printer = make_printer(args.json)
     run = Execution(prepared, printer)
     if locked is not None:
-        from wizard.atomic import write_atomic
+        from wizard.atomic import write_text
 
         _, (requirements, text), run.lock_text = locked
-        write_atomic(requirements, text)
+        write_text(requirements, text)
         run.check_indexes = False   # the lock names its own indexes; pip checks every file's hash
     try:
         with _cancel_on_signals(run.cancel):
@@ -252,7 +324,7 @@ def _locked(prepared: Prepared, lock_file: Path) -> tuple[Prepared, tuple[Path, 
     """(the plan for the lock, (requirements file, its text), the lock's text); refuses (exit 2) first."""
     from dataclasses import replace
 
-    from wizard.lock import read_lock
+    from wizard.pylock import read_lock
     from wizard.reproduce import check_fits, locked_plan, requirements_file
 
     lock = read_lock(lock_file)
@@ -264,8 +336,14 @@ def _locked(prepared: Prepared, lock_file: Path) -> tuple[Prepared, tuple[Path, 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    json_mode = bool(getattr(args, "json", False) or getattr(args, "doctor_json", False))
+    json_mode = bool(getattr(args, "json", False) or getattr(args, "doctor_json", False) or getattr(args, "catalog_json", False))
     try:
+        if args.catalog is not None:
+            from wizard.catalog import use_catalog_file
+
+            use_catalog_file(args.catalog)
+        if args.command == "catalog":
+            return _cmd_catalog_check(args)
         if args.command == "schema":
             from wizard.answers import schema_text
 
@@ -274,19 +352,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "frameworks":
             return _cmd_frameworks()
         if args.command == "detect":
-            return _cmd_detect(args)
+            with _interrupt_on_signals():
+                return _cmd_detect(args)
         if args.command == "doctor":
-            return _cmd_doctor(args)
+            with _interrupt_on_signals():
+                return _cmd_doctor(args)
         if args.command == "export":
             return _cmd_export(args)
         if args.command == "list":
             return _cmd_list(args)
         if args.command == "remove":
-            return _cmd_remove(args)
+            with _interrupt_on_signals():
+                return _cmd_remove(args)
         if args.answers is not None:
             if args.prefill is not None:
                 parser.error("--answers and --prefill exclude each other")
-            return _run_headless(args)
+            with _interrupt_on_signals():
+                return _run_headless(args)
         if args.dry_run or args.json or args.locked:
             parser.error("--dry-run, --json and --locked need --answers FILE")
         return _run_tui(args)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from wizard import proc
 from wizard.problems import RequestError
 
 TOOLS = ("conda", "mamba", "micromamba")   # in this order: the user's own conda first
@@ -41,11 +41,10 @@ def require_tool() -> CondaTool:
 
 def envs_dir(tool: CondaTool) -> Path:
     """Where `<tool> create -n NAME` would put NAME: the first envs directory `info --json` names."""
+    out = proc.run([tool.path, "info", "--json"], INFO_TIMEOUT_S)
     try:
-        out = subprocess.run([tool.path, "info", "--json"], stdin=subprocess.DEVNULL, capture_output=True,
-                             text=True, timeout=INFO_TIMEOUT_S)
-        info = json.loads(out.stdout) if out.returncode == 0 else None
-    except (OSError, subprocess.TimeoutExpired, ValueError):
+        info = json.loads(out.stdout) if out is not None and out.returncode == 0 else None
+    except ValueError:
         info = None
     if not isinstance(info, dict):
         raise RequestError(f"`{tool.name} info --json` failed, so the folder of a named environment is unknown",

@@ -49,7 +49,10 @@ def render_machine(m: Machine) -> str:
             details = [_size(g.memory_bytes)] if g.memory_bytes else []
             details += [f"compute capability {g.compute_capability}"] if g.compute_capability else []
             lines.append(_line(f"GPU {i}", g.name + (f" ({', '.join(details)})" if details else "")))
-        if not m.nvidia.driver:
+        if m.nvidia.jetson:
+            warnings.append(f"NVIDIA Jetson (L4T {m.nvidia.jetson}): PyTorch's and JAX's ordinary CUDA wheels do not serve it; "
+                            "its wheels come from NVIDIA's Jetson AI Lab index (JetPack)")
+        elif not m.nvidia.driver:
             warnings.append("NVIDIA GPU found but no driver loaded: install the NVIDIA driver, "
                             "or only CPU builds can be used")
     if m.rocm:
@@ -57,13 +60,17 @@ def render_machine(m: Machine) -> str:
         for i, r in enumerate(m.rocm.gpus):
             mem = f", {_size(r.memory_bytes)}" if r.memory_bytes else ""
             lines.append(_line(f"GPU {i}", f"{r.name} ({r.arch}{mem})"))
+    if m.intel:
+        lines.append(_line("Intel", f"driver {m.intel.driver}" if m.intel.driver else "PyTorch xpu builds"))
+        for i, ig in enumerate(m.intel.gpus):
+            lines.append(_line(f"GPU {i}", f"{ig.name} (PCI {ig.pci_device})" if ig.pci_device else ig.name))
     if m.mps:
         lines.append(_line("GPU", "Apple silicon (MPS)"))
-    if not (m.nvidia or m.rocm or m.mps):
+    if not (m.nvidia or m.rocm or m.intel or m.mps):
         lines.append(_line("GPU", "none found (CPU builds only)"))
     for i, p in enumerate(m.pythons):
         why_not = not_a_target_because(p)
-        flags = [p.source] + (["venv"] if p.is_venv else []) + (["externally managed"] if p.externally_managed else [])
+        flags = [p.source] + (["free-threaded"] if p.free_threaded else []) + (["venv"] if p.is_venv else []) + (["externally managed"] if p.externally_managed else [])
         text = f"{p.version:<8} {p.path}  ({', '.join(flags)})" + (f"  not usable: {why_not}" if why_not else "")
         lines.append(_line("Python" if i == 0 else "", text))
     if m.pythons and all(not_a_target_because(p) for p in m.pythons):

@@ -7,10 +7,15 @@ report goes into `<env>/.wizard/doctor-report.{json,md}` only when the wizard ma
 (its state.json says so), beside the setup's own report; any other environment is left untouched:
 its report is printed (Markdown, or a `report` event with --json) and the log goes to the user's
 state directory.
+
+Doctor runs programs from the folder it is pointed at (its interpreter, and what that imports):
+that is its job, so it first refuses a folder that is not an environment, before running anything.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,20 +24,25 @@ from wizard import envs
 from wizard.catalog import load_catalog
 from wizard.diagnose import diagnose, observe
 from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from wizard.events import Check, Diagnosis, Done, Emit, Event, Report
+from wizard.events import Check, Diagnosis, Done, Emit, Error, Event, Report
 from wizard.machine import Machine, PythonInfo
-from wizard.paths import env_meta_dir, state_dir
+from wizard.paths import env_meta_dir, path_problem, state_dir, user_path
+from wizard.problems import RequestError
 from wizard.report import doctor_report, write_report
 from wizard.runner import RunLog, Runner
-from wizard.verify import pip_check, verification_steps, verify_spec
+from wizard.verify import no_checks, pip_check, verification_steps, verify_spec
 
+TIME_LIMIT_S = 3600.0   # the whole run; each check and each check process has its own, shorter limit
 OUTCOMES = {EXIT_OK: ("ok", "every check passed"), EXIT_FAILED: ("failed", "a check failed"),
             EXIT_INTERRUPTED: ("cancelled", "interrupted")}
 
 
 def open_environment(path: Path) -> tuple[Path, PythonInfo]:
     """The environment's folder and interpreter; RequestError (exit 2) when PATH is not an environment."""
-    env = Path(path).expanduser().absolute()
+    problem = path_problem(str(path))
+    if problem:
+        raise RequestError(f"--env {path}: {problem}")
+    env = user_path(str(path))
     return env, envs.existing_interpreter(env, "give the folder that holds pyvenv.cfg or conda-meta/")
 
 
@@ -48,11 +58,17 @@ class Doctor:
     diagnoses: list[Diagnosis] = field(default_factory=list)
     runner: Runner | None = None
     cancelled: bool = False
+    time_limit_s: float = TIME_LIMIT_S
+    timed_out: bool = False
 
     def cancel(self) -> None:
         self.cancelled = True
         if self.runner is not None:
             self.runner.cancel()
+
+    def _time_up(self) -> None:
+        self.timed_out = True
+        self.cancel()
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, Check):
@@ -66,15 +82,19 @@ class Doctor:
         catalog = load_catalog()
         made_by_wizard = envs.read_state(self.env) is not None
         logs = (env_meta_dir(self.env) if made_by_wizard else state_dir()) / "logs"
-        log = RunLog(logs / f"doctor-{started.strftime('%Y%m%d-%H%M%S')}.log")
+        log = RunLog(logs / f"doctor-{started.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log")
         spec = verify_spec(catalog, catalog.frameworks, [], self.machine, {}, only_installed=True)
         steps = verification_steps(self.python.path, spec, read_only=True)
         self.runner = runner = Runner(log, self._emit)
         if self.cancelled:
             runner.cancel()
         probe_failed = False
+        timer = threading.Timer(self.time_limit_s, self._time_up)
+        timer.daemon = True
+        timer.start()
         try:
             for i, step in enumerate(steps, 1):
+                before = len(self.checks)
                 result = runner.run(step, i, len(steps))
                 if runner.cancelled:
                     break
@@ -82,19 +102,28 @@ class Doctor:
                     self._emit(pip_check(result.status == "ok", result.tail))
                 elif result.status != "ok":
                     probe_failed = True
+                elif len(self.checks) == before:
+                    self._emit(no_checks())
         finally:
+            timer.cancel()
             log.close()
-        if runner.cancelled:
+        if self.timed_out:
+            self._emit(Check("doctor: time limit", False, f"stopped after {self.time_limit_s:.0f} s, the whole run's limit"))
+        if runner.cancelled and not self.timed_out:
             code = EXIT_INTERRUPTED
         else:
             for d in diagnose(observe(self.checks, self.machine, catalog, self.python.path, self.python.version)):
                 self._emit(d)
-            code = EXIT_FAILED if probe_failed or any(not c.ok for c in self.checks) else EXIT_OK
+            code = EXIT_FAILED if self.timed_out or probe_failed or any(not c.ok for c in self.checks) else EXIT_OK
         environment = {"path": str(self.env), "kind": envs.classify(self.env), "python_version": self.python.version,
                        "env_python": self.python.path, "made_by_wizard": made_by_wizard}
         outcome, summary = OUTCOMES[code]
         report = doctor_report(self.machine, environment, self.checks, self.diagnoses, started, outcome, code, log.path)
-        files = write_report(env_meta_dir(self.env), report, "doctor-report") if made_by_wizard else {}
+        try:
+            files = write_report(env_meta_dir(self.env), report, "doctor-report") if made_by_wizard else {}
+        except OSError as exc:  # disk full, read-only: the report is printed instead
+            files, made_by_wizard = {}, False
+            self.emit(Error(f"cannot write the report: {exc.strerror or exc}"))
         if not made_by_wizard:
             self.emit(Report(report))
         self.emit(Done(code, summary, str(self.env), {**files, "log": str(log.path)}))

@@ -9,27 +9,30 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import re
-import subprocess
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from wizard import envs, jupyter, registry, vscode
+from wizard import envs, jupyter, proc, registry, vscode
 from wizard.answers import Answers, load_answers
-from wizard.atomic import write_atomic
+from wizard.atomic import write_text
 from wizard.catalog import Catalog, load_catalog
 from wizard.diagnose import diagnose, observe
 from wizard.events import Check, Diagnosis, Done, Emit, Error, Event, PlanReady, StepFinished, StepStarted
 from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK  # noqa: F401 - part of the engine API
+from wizard.lock import EnvLock
 from wizard.machine import Machine, load_machine
-from wizard.paths import env_meta_dir, state_dir
+from wizard.paths import env_meta_dir, state_dir, user_path
 from wizard.plan import Plan, Step
 from wizard.planner import make_plan
 from wizard.problems import RequestError
 from wizard.report import RunRecord, StepRecord, report_dict, write_env_files
 from wizard.runner import RunLog, Runner
-from wizard.verify import pip_check
+from wizard.verify import no_checks, pip_check
 
 SATISFIED_PROBE = Path(__file__).parent / "probes" / "satisfied_probe.py"
 
@@ -62,7 +65,7 @@ def prepare(answers: Answers, machine: Machine, catalog: Catalog | None = None) 
 def prepare_files(answers_file: Path, machine_file: Path | None) -> Prepared:
     catalog = load_catalog()
     answers = load_answers(answers_file, catalog)
-    target = Path(answers.environment.path).expanduser() if answers.environment.path else None
+    target = user_path(answers.environment.path) if answers.environment.path else None
     return prepare(answers, detect_or_load(machine_file, target), catalog)
 
 
@@ -86,15 +89,29 @@ def _check_env_refs(answers: Answers) -> None:
 
 
 def _fingerprint(step: Step) -> str:
-    return hashlib.sha256(json.dumps(step.display_argv()).encode()).hexdigest()[:16]
+    shown = step.display_argv() + [f"{k}={v}" for k, v in step.display_env().items()]
+    return hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:16]
 
 
 def _satisfied(python: str, requirements: tuple[str, ...]) -> bool:
-    try:
-        return subprocess.run([python, "-I", str(SATISFIED_PROBE), *requirements], stdin=subprocess.DEVNULL,
-                              capture_output=True, timeout=60).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+    """Requirements travel on stdin: a long list would overflow argv."""
+    done = proc.run([python, "-I", str(SATISFIED_PROBE), "-"], 60, stdin="\n".join(requirements).encode())
+    return done is not None and done.returncode == 0
+
+
+_ARCH_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64"}
+
+
+def _arch(name: str) -> str:
+    return _ARCH_ALIASES.get(name.lower(), name.lower())
+
+
+def check_host(machine: Machine) -> None:
+    """A machine file is for planning; a real run refuses one that contradicts this host."""
+    host_os, host_arch = platform.system().lower(), platform.machine().lower()
+    if machine.os != host_os or _arch(machine.arch) != _arch(host_arch):
+        raise RequestError(f"the machine file describes {machine.os} {machine.arch}, but this is {host_os} {host_arch}; "
+                           "a real run needs this machine's facts", "use the machine file with --dry-run only, or leave --machine out")
 
 
 def _skip_reason(step: Step, plan: Plan, state: dict) -> str | None:
@@ -104,6 +121,20 @@ def _skip_reason(step: Step, plan: Plan, state: dict) -> str | None:
     if step.kind == "pip" and _fingerprint(step) in state.get("steps", {}) and _satisfied(plan.target.env_python, step.requirements):
         return "already done, and every requirement is still satisfied"
     return None
+
+
+def _unclaim(env: Path, made_folder: bool) -> None:
+    """A creation that failed before making anything leaves nothing behind: the intent record goes,
+    and the folder too when this run made it. Anything more (a half-made venv) keeps the record."""
+    meta = env_meta_dir(env)
+    try:
+        if {p.name for p in env.iterdir()} <= {meta.name} and {p.name for p in meta.iterdir()} <= {envs.STATE_FILE}:
+            (meta / envs.STATE_FILE).unlink(missing_ok=True)
+            meta.rmdir()
+            if made_folder:
+                env.rmdir()
+    except OSError:
+        pass
 
 
 @dataclass
@@ -117,11 +148,39 @@ class Execution:
     runner: Runner | None = None
     files: dict[str, str] = field(default_factory=dict)
     lock_text: str | None = None        # --locked: the lock it installed, saved as the environment's lock
+    _cancelled: threading.Event = field(default_factory=threading.Event)
 
     def cancel(self) -> None:
         self.record.outcome = "cancelled"
+        self._cancelled.set()
         if self.runner is not None:
             self.runner.cancel()
+        proc.cancel_all()  # a probe or a preflight child running outside a step
+
+    def _refuse(self, exc: RequestError, what: str = "refused before anything changed") -> int:
+        self.emit(Error(exc.message, exc.hint))
+        self.emit(Done(EXIT_INVALID, f"{what}: {exc.message}", None, {}))
+        return EXIT_INVALID
+
+    def _interruptible(self, work: Callable[[], Plan]) -> Plan | None:
+        """Run `work` (the network preflight) so that a cancel acts at once: None when cancelled."""
+        box: dict[str, object] = {}
+        finished = threading.Event()
+
+        def target() -> None:
+            try:
+                box["value"] = work()
+            except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
+                box["error"] = exc
+            finished.set()
+
+        threading.Thread(target=target, name="preflight", daemon=True).start()
+        while not finished.wait(0.1):
+            if self._cancelled.is_set():
+                return None
+        if "error" in box:
+            raise box["error"]  # type: ignore[misc]
+        return box["value"]  # type: ignore[return-value]
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, Check):
@@ -131,22 +190,47 @@ class Execution:
         self.emit(event)
 
     def run(self) -> int:
-        """Preflight, then every step; the exit code (2: refused by the preflight, nothing changed)."""
+        """Take the environment's lock, preflight, then every step; the exit code (2: refused by the
+        host check, the lock or the preflight, nothing changed)."""
+        try:
+            check_host(self.prepared.machine)
+            lock = EnvLock.acquire(Path(self.prepared.plan.target.path))
+        except RequestError as exc:
+            return self._refuse(exc)
+        try:
+            return self._run_locked()
+        finally:
+            lock.release()
+
+    def _run_locked(self) -> int:
         if self.check_indexes:
             try:
-                self.prepared = replace(self.prepared, plan=preflight(self.prepared))
+                plan = self._interruptible(lambda: preflight(self.prepared))
             except RequestError as exc:
-                self.emit(Error(exc.message, exc.hint))
-                self.emit(Done(EXIT_INVALID, f"refused before anything changed: {exc.message}", None, {}))
-                return EXIT_INVALID
+                return self._refuse(exc)
+            if plan is None:
+                self.emit(Done(EXIT_INTERRUPTED, "interrupted before anything changed", None, {}))
+                return EXIT_INTERRUPTED
+            self.prepared = replace(self.prepared, plan=plan)
         plan = self.prepared.plan
         env = Path(plan.target.path)
         stamp = self.record.started.strftime("%Y%m%d-%H%M%S")
-        log = RunLog((env_meta_dir(env) if plan.target.reuse else state_dir()) / "logs" / f"{stamp}.log")
+        try:
+            log = RunLog((env_meta_dir(env) if plan.target.reuse else state_dir()) / "logs" / f"{stamp}-{os.getpid()}.log")
+        except OSError as exc:
+            self.emit(Error(f"cannot write the run's log: {exc.strerror or exc}"))
+            self.emit(Done(EXIT_FAILED, "a step or check failed", None, {}))
+            return EXIT_FAILED
         self.runner = runner = Runner(log, self._emit)
         if self.record.outcome == "cancelled":
             runner.cancel()
         self.emit(PlanReady(plan.to_dict()))
+        try:
+            return self._steps(plan, env, log, runner)
+        finally:
+            log.close()
+
+    def _steps(self, plan: Plan, env: Path, log: RunLog, runner: Runner) -> int:
         state = envs.read_state(env) or {"created": False, "steps": {}}
         failed = False
         try:
@@ -157,14 +241,24 @@ class Execution:
                 if reason:
                     self._skipped(step, i, len(plan.steps), reason)
                     continue
+                if step.kind == "create":
+                    try:
+                        made_folder = self._claim_folder(env)
+                    except RequestError as exc:
+                        return self._refuse(exc, "refused: nothing was created")
+                checks_before = len(self.record.checks)
                 result = runner.run(step, i, len(plan.steps))
                 self.record.steps.append(StepRecord(step.id, step.title, result.status, result.exit_code, result.seconds,
                                                     tail=result.tail if result.status != "ok" else []))
                 if step.kind == "check" and result.status != "cancelled":
                     self._emit(pip_check(result.status == "ok", result.tail))
                     continue
+                if step.kind == "verify" and result.status == "ok" and len(self.record.checks) == checks_before:
+                    self._emit(no_checks())
                 if result.status != "ok":
                     failed = True
+                    if step.kind == "create":
+                        _unclaim(env, made_folder)
                     continue
                 if step.kind == "create":
                     state = {"created": True, "python_version": plan.target.python_version, "steps": {}}
@@ -177,9 +271,32 @@ class Execution:
                 elif step.kind == "kernel":
                     state["jupyter_kernel"] = jupyter.kernel_record(step)
                     envs.write_state(env, state)
-            return self._finish(log, env, failed)
-        finally:
-            log.close()
+        except OSError as exc:  # disk full, a folder turned read-only: a failed run, with the reason
+            failed = True
+            self._emit(Error(f"cannot write {exc.filename or 'a file'}: {exc.strerror or exc}"))
+        return self._finish(log, env, failed)
+
+    def _claim_folder(self, env: Path) -> bool:
+        """Just before the environment is made: the folder must still be what the plan saw (missing,
+        empty, or the wizard's own half-made venv), since the preflight ran in between. For a venv
+        the intent is recorded first, so a rerun after an interruption recognises the half-made
+        environment as its own and finishes it. True when the folder was made here."""
+        target = self.prepared.plan.target
+        folder = envs.classify(env)
+        state = envs.read_state(env)
+        ours = bool(state and state.get("creating") and not state.get("created"))
+        if folder == "missing" and target.kind == "venv":
+            try:
+                env.mkdir(parents=True)   # exclusive: fails when someone made it in the meantime
+            except FileExistsError:
+                raise RequestError(f"{env} appeared while the wizard was checking the indexes; nothing was touched",
+                                   "choose a new or empty folder") from None
+        elif folder not in ("missing", "empty") and not ours:
+            raise RequestError(f"{env} changed since the plan was made (now: {folder}); nothing in it was touched",
+                               "choose a new or empty folder")
+        if target.kind == "venv":
+            envs.write_state(env, {"created": False, "creating": True, "python_version": target.python_version, "steps": {}})
+        return folder == "missing"
 
     def _skipped(self, step: Step, index: int, total: int, reason: str) -> None:
         self.emit(StepStarted(step.id, step.title, index, total, step.display_argv(), None))
@@ -195,8 +312,8 @@ class Execution:
             self._emit(d)
 
     def _write_lock(self, env: Path) -> None:
-        """`<env>/.wizard/pylock.toml`, the exact environment (wizard.lock); a warning when pip can't say."""
-        from wizard.lock import LockError, lock_path, take_lock, to_toml
+        """`<env>/.wizard/pylock.toml`, the exact environment (wizard.pylock); a warning when pip can't say."""
+        from wizard.pylock import LockError, lock_path, take_lock, to_toml
 
         kinds = {s.id: s.kind for s in self.prepared.plan.steps}
         if (lock_path(env).is_file() and self.lock_text is None
@@ -209,7 +326,7 @@ class Execution:
             self._emit(Diagnosis("no-lock", "warning", "the environment works, but no lock file was written", [str(exc)],
                                  "rerun when the index serves the installed versions again; answers.json still replays the intent"))
             return
-        write_atomic(lock_path(env), text)
+        write_text(lock_path(env), text)
         self.files["lock"] = str(lock_path(env))
 
     def _point_vscode(self, env: Path) -> None:
@@ -241,6 +358,10 @@ class Execution:
 
     def _finish(self, log: RunLog, env: Path, failed: bool) -> int:
         rec = self.record
+        log.flush()
+        if log.error is not None:
+            failed = True
+            self._emit(Error(log.error))
         if self.runner is not None and self.runner.cancelled:
             rec.outcome, rec.exit_code = "cancelled", EXIT_INTERRUPTED
         elif failed or any(not c.ok for c in rec.checks):
@@ -249,14 +370,27 @@ class Execution:
             rec.outcome, rec.exit_code = "ok", EXIT_OK
         touched = envs.read_state(env) is not None or self.prepared.plan.target.kind == "existing"
         if rec.outcome == "ok" and touched:
-            self._write_lock(env)
+            try:
+                self._write_lock(env)
+            except OSError as exc:  # disk full, a folder turned read-only: the previous lock stays
+                self._emit(Error(f"cannot write the lock: {exc.strerror or exc}"))
+                rec.outcome, rec.exit_code = "failed", EXIT_FAILED
             self._point_vscode(env)
-        self._register(env)
+        try:
+            self._register(env)
+        except OSError as exc:
+            self._emit(Diagnosis("not-registered", "warning", "this run is missing from `wizard list`", [f"{exc.strerror or exc}"],
+                                 "make the state directory writable and rerun"))
         if rec.outcome != "cancelled":
             self._diagnose()
         if touched:
             p = self.prepared
-            self.files = {**write_env_files(env_meta_dir(env), p.answers, report_dict(p.answers, p.machine, p.plan, rec, log.path)), **self.files}
+            try:
+                self.files = {**write_env_files(env_meta_dir(env), p.answers, report_dict(p.answers, p.machine, p.plan, rec, log.path)), **self.files}
+            except OSError as exc:
+                self._emit(Error(f"cannot write the report: {exc.strerror or exc}; the previous files were kept"))
+                if rec.outcome == "ok":
+                    rec.outcome, rec.exit_code = "failed", EXIT_FAILED
         self.files["log"] = str(log.path)
         summary = {"ok": "environment ready", "failed": "a step or check failed",
                    "cancelled": "interrupted"}[rec.outcome]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Any, Literal
 
+from wizard import atomic, proc
 from wizard.machine import PythonInfo
 from wizard.paths import env_meta_dir
 from wizard.problems import RequestError
@@ -30,6 +30,15 @@ def env_python(env: Path, os_name: str = os.name) -> Path:
 
 
 def classify(path: Path) -> FolderKind:
+    """What is at `path`; RequestError when the OS will not say (a parent the user cannot read,
+    a name too long for the filesystem)."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as exc:
+        raise RequestError(f"cannot look at {path}: {getattr(exc, 'strerror', None) or exc}",
+                           "choose a folder you can read, with names of at most 255 bytes") from None
     if not path.exists():
         return "file" if path.is_symlink() else "missing"
     if not path.is_dir():
@@ -60,21 +69,54 @@ def existing_interpreter(path: Path, hint: str) -> PythonInfo:
     return info
 
 
-def read_state(env: Path) -> dict[str, Any] | None:
-    """The wizard's record of an environment it made, or None (not made by the wizard / unreadable)."""
-    try:
-        data = json.loads((env_meta_dir(env) / STATE_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
+def _state_shape_problem(data: Any) -> str | None:
+    """Why a state file's content is not a state the wizard wrote, or None."""
+    if not isinstance(data, dict):
+        return "it is not a JSON object"
+    if data.get("created_by") != CREATED_BY:
         return None
-    return data if isinstance(data, dict) and data.get("created_by") == CREATED_BY else None
+    steps = data.get("steps", {})
+    if not isinstance(data.get("created", False), bool) or not isinstance(data.get("creating", False), bool):
+        return "'created' is not true or false"
+    if not isinstance(data.get("python_version", ""), str):
+        return "'python_version' is not a string"
+    if not isinstance(steps, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in steps.items()):
+        return "'steps' is not an object of strings"
+    return None
+
+
+def _load_state(env: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """(state, None), (None, None) when there is no state of the wizard's, or (None, why) when the
+    file is there but damaged (truncated, edited by hand)."""
+    path = env_meta_dir(env) / STATE_FILE
+    try:
+        raw = path.read_bytes() if path.is_file() and path.stat().st_size <= 1_000_000 else None
+    except OSError as exc:
+        return None, f"it cannot be read ({exc.strerror or exc})"
+    if raw is None:
+        return None, None if not path.exists() else "it is not a small regular file"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return None, "it is not valid JSON (truncated or edited?)"
+    problem = _state_shape_problem(data)
+    if problem:
+        return None, problem
+    return (data if data.get("created_by") == CREATED_BY else None), None
+
+
+def read_state(env: Path) -> dict[str, Any] | None:
+    """The wizard's record of an environment it made, or None (not made by the wizard, or damaged)."""
+    return _load_state(env)[0]
+
+
+def state_damage(env: Path) -> str | None:
+    """Why the environment's state file cannot be trusted, when it is there but damaged."""
+    return _load_state(env)[1]
 
 
 def write_state(env: Path, state: dict[str, Any]) -> None:
-    meta = env_meta_dir(env)
-    meta.mkdir(parents=True, exist_ok=True)
-    tmp = meta / (STATE_FILE + ".tmp")
-    tmp.write_text(json.dumps({**state, "created_by": CREATED_BY}, indent=2, sort_keys=True), "utf-8")
-    tmp.replace(meta / STATE_FILE)
+    atomic.write_text(env_meta_dir(env) / STATE_FILE, json.dumps({**state, "created_by": CREATED_BY}, indent=2, sort_keys=True))
 
 
 def venv_version(env: Path) -> str | None:
@@ -93,9 +135,5 @@ def venv_version(env: Path) -> str | None:
 def pip_version(python: Path, timeout: float = 30.0) -> str | None:
     """The pip installed in an environment (None when pip is missing), without importing pip."""
     code = "import importlib.metadata as m\ntry: print(m.version('pip'))\nexcept Exception: print('')"
-    try:
-        out = subprocess.run([str(python), "-I", "-c", code], stdin=subprocess.DEVNULL, capture_output=True,
-                             text=True, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() or None
+    out = proc.run([str(python), "-I", "-c", code], timeout)
+    return (out.stdout.strip() or None) if out else None

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Callable
 
 from wizard import __version__, envs
-from wizard.atomic import write_atomic
-from wizard.lock import Lock, lock_path, read_lock, requirements_text
+from wizard.atomic import write_text
+from wizard.pylock import Lock, lock_path, read_lock, requirements_text
 from wizard.paths import env_meta_dir
 from wizard.problems import RequestError
 
@@ -121,7 +121,7 @@ def write_export(text: str, out: Path, force: bool) -> None:
     if out.is_dir():
         raise RequestError(f"{out} is a folder", "give a file name with -o")
     try:
-        write_atomic(out, text, exclusive=not force)
+        write_text(out, text, exclusive=not force)
     except FileExistsError:
         raise RequestError(f"{out} exists; nothing was written", "add --force to replace it") from None
     except OSError as exc:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 from wizard.events import Check, Diagnosis, Done, Error, Event, Output, PlanReady, Progress, Report, StepFinished, StepStarted
@@ -45,7 +49,7 @@ def render_plan(plan: dict[str, Any]) -> list[str]:
 
     for i, s in enumerate(plan["steps"], 1):
         lines.append(f"  {i}. {s['title']}: {s['why']}")
-        lines.append(f"     $ {shlex.join(s['argv'])}")
+        lines.append(f"     $ {shlex.join([*(f'{k}={v}' for k, v in s.get('env', {}).items()), *s['argv']])}")
     lines += [f"Note: {n}" for n in plan["notes"]]
     return lines
 
@@ -56,21 +60,59 @@ def render_diagnosis(d: Diagnosis) -> list[str]:
             f"    fix: {d.fix}", *([f"    $ {d.command}"] if d.command else [])]
 
 
-class JsonPrinter:
-    """One JSON object per line on stdout, nothing else there."""
+_HELD_SIGNALS = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
 
-    def __init__(self, out: TextIO = sys.stdout):
-        self.out = out
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Signals that arrive meanwhile wait until the block ends (their handlers then run)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+class _Printer:
+    """A renderer that outlives its terminal: once writing fails (the SSH link dropped, the reader of
+    the pipe went away), it stops printing and the run goes on to write its report and files."""
+
+    dead = False
 
     def __call__(self, event: Event) -> None:
-        self.out.write(json.dumps(event.to_dict(), default=str) + "\n")
-        self.out.flush()
+        if self.dead:
+            return
+        try:
+            self.show(event)
+        except (OSError, ValueError):
+            self.dead = True
+
+    def show(self, event: Event) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
         pass
 
 
-class PlainPrinter:
+class JsonPrinter(_Printer):
+    """One JSON object per line on stdout, nothing else there. Each line is written whole or not
+    at all: no signal handler can run, and no thread can write, in the middle of one."""
+
+    def __init__(self, out: TextIO = sys.stdout):
+        self.out = out
+        self._lock = threading.Lock()
+
+    def show(self, event: Event) -> None:
+        line = json.dumps(event.to_dict(), default=str) + "\n"
+        with self._lock, _signals_held():
+            self.out.write(line)
+            self.out.flush()
+
+
+class PlainPrinter(_Printer):
     """Timestamped lines, for logs and pipes (no terminal attached)."""
 
     def __init__(self, out: TextIO = sys.stdout):
@@ -81,7 +123,7 @@ class PlainPrinter:
         self.out.write(f"[{time.strftime('%H:%M:%S')}] {text}\n")
         self.out.flush()
 
-    def __call__(self, e: Event) -> None:
+    def show(self, e: Event) -> None:
         if isinstance(e, PlanReady):
             for line in render_plan(e.plan):
                 self._say(line)
@@ -113,11 +155,8 @@ class PlainPrinter:
         elif isinstance(e, Error):
             self._say(f"error: {e.message}")
 
-    def close(self) -> None:
-        pass
 
-
-class RichPrinter:
+class RichPrinter(_Printer):
     """In a terminal: overall steps, bytes of the current download, a spinner while pip installs."""
 
     def __init__(self) -> None:
@@ -132,7 +171,7 @@ class RichPrinter:
         self.current: Any = None
         self.download: Any = None
 
-    def __call__(self, e: Event) -> None:
+    def show(self, e: Event) -> None:
         from rich.markup import escape
 
         b = self.bars
@@ -185,7 +224,10 @@ class RichPrinter:
             self.console.print(f"[red]error:[/] {escape(e.message)}")
 
     def close(self) -> None:
-        self.bars.stop()
+        try:
+            self.bars.stop()
+        except (OSError, ValueError):
+            self.dead = True
 
 
 def make_printer(json_mode: bool) -> JsonPrinter | PlainPrinter | RichPrinter:

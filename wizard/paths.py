@@ -18,6 +18,32 @@ def asset(*parts: str) -> Path:
     return assets_dir().joinpath(*parts)
 
 
+MAX_NAME_BYTES = 255   # a path component's limit on every common filesystem
+
+
+def path_problem(text: str) -> str | None:
+    """Why `text` cannot name a folder on this machine, or None. A path is taken literally: `${VAR}`
+    and `$VAR` are not expanded (so the check and the use see the same string); only ~ is."""
+    if "\x00" in text:
+        return "contains a NUL byte"
+    if "$" in text:
+        return "contains '$': environment variables are not expanded in paths; give the folder itself"
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        return "contains a lone surrogate character, which no file name can hold"
+    if text.startswith("~") and os.path.expanduser(text) == text:
+        user = text[1:].split("/", 1)[0]
+        return f"~{user}: there is no user {user!r} on this machine" if user else "~: the home folder is unknown"
+    long = next((part for part in text.replace("\\", "/").split("/") if len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES), None)
+    if long is not None:
+        return f"the name {long[:20]}… is {len(long.encode('utf-8', 'surrogateescape'))} bytes; the limit is {MAX_NAME_BYTES}"
+    return None
+
+
+def user_path(text: str) -> Path:
+    """A path a person gave (checked with path_problem first): ~ expanded, made absolute."""
+    return Path(os.path.abspath(os.path.expanduser(text)))
+
+
 def state_dir() -> Path:
     """The user's state directory, for logs of runs that created no environment."""
     override = os.environ.get("WIZARD_STATE_DIR")

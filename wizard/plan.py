@@ -39,18 +39,24 @@ class Step:
     why: str
     argv: tuple[str, ...]
     requirements: tuple[str, ...] = ()   # pip steps: what must be satisfied for a rerun to skip it
+    env: tuple[tuple[str, str], ...] = ()  # added to the child's environment: index URLs that carry credentials
+    #                                        (private to the user, unlike argv); the only place ${VAR} is expanded
+    stdin: str | None = None               # data for the child (the verify spec): argv has a size limit
 
     def display_argv(self) -> list[str]:
         return [redact_text(a) for a in self.argv]
 
+    def display_env(self) -> dict[str, str]:
+        return {k: redact_text(v) for k, v in self.env}
+
     def command_line(self) -> str:
         import shlex
 
-        return shlex.join(self.display_argv())
+        return shlex.join([*(f"{k}={v}" for k, v in self.display_env().items()), *self.display_argv()])
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "title": self.title, "why": self.why,
-                "argv": self.display_argv()}
+                "argv": self.display_argv(), **({"env": self.display_env()} if self.env else {})}
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,12 @@ class Target:
     python_version: str
     env_python: str                # the interpreter inside the environment
     reuse: bool = False            # a wizard-made environment already exists there
+    free_threaded: bool = False    # a free-threaded interpreter (3.14t): builds are chosen for its wheels
+
+    @property
+    def python_key(self) -> str:
+        """The Python as the build choice reads it: '3.14.0', or '3.14.0t' when free-threaded."""
+        return self.python_version + ("t" if self.free_threaded else "")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Everything that can refuse a request refuses here, before any step runs (exit 2,
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from packaging.version import Version
@@ -16,7 +17,8 @@ from wizard.catalog import Catalog, expand
 from wizard.machine import Machine, PythonInfo
 from wizard.plan import Decision, Plan, Step, Target
 from wizard.problems import RequestError
-from wizard.pythons import is_supported_target, parse_python_request, probe_interpreter
+from wizard.redact import has_credentials, has_env_refs
+from wizard.pythons import MIN_TARGET, is_supported_target, parse_python_request, probe_interpreter
 from wizard.verify import expectations, verification_steps, verify_spec
 
 RAW_PROGRESS_PIP = Version("24.1")
@@ -24,22 +26,28 @@ PIP_COMMON = ("--no-input", "--disable-pip-version-check", "--no-color")
 
 
 def _minor(v: str) -> str:
-    return ".".join(v.split(".")[:2])
+    return ".".join(v.rstrip("t").split(".")[:2]) + ("t" if v.endswith("t") else "")
+
+
+def _key(p: PythonInfo) -> str:
+    """An interpreter as the build choice reads it: '3.14.0t' for a free-threaded one."""
+    return p.version + ("t" if p.free_threaded else "")
 
 
 def _works_with(options: builds.BuildOptions) -> str:
     return ", ".join(options.works_with()) or "no Python the catalog knows"
 
 
-def _preferred(options: builds.BuildOptions, version: str) -> tuple[int, Version]:
-    """Rank of a Python: first the one whose builds use the GPU for most frameworks, then the newest."""
-    return options.gpu_count(version), Version(version)
+def _preferred(options: builds.BuildOptions, version: str) -> tuple[int, Version, bool]:
+    """Rank of a Python: first the one whose builds use the GPU for most frameworks, then the newest, then
+    the ordinary build over a free-threaded one of the same version."""
+    return options.gpu_count(version), Version(version.rstrip("t")), not version.endswith("t")
 
 
 def _cannot_run(options: builds.BuildOptions, versions: list[str]) -> RequestError:
     """Which frameworks no offered Python can serve, and the Pythons that would work."""
     names = [t for t in options.titles.values() if all(t in options.unsupported(v) for v in versions)]
-    shown = ", ".join(sorted({_minor(v) for v in versions}, key=Version))
+    shown = ", ".join(sorted({_minor(v) for v in versions}, key=lambda v: Version(v.rstrip("t"))))
     return RequestError(f"{', '.join(names) or 'this selection'} cannot run on Python {shown}",
                         f"Pythons that work for this selection: {_works_with(options)}")
 
@@ -64,12 +72,16 @@ def _choose_python(answers: Answers, machine: Machine, options: builds.BuildOpti
         candidates = [p for p in pool if request is None or request.accepts(p)]
         if not candidates:
             have = ", ".join(sorted({_minor(p.version) for p in pool}, key=Version, reverse=True)) or "none"
-            raise RequestError(f"no detected Python matches {request.text!r} (found: {have})",  # type: ignore[union-attr]
+            if request is None:
+                older = ", ".join(sorted({_minor(p.version) for p in machine.pythons}, key=Version)) or "none"
+                raise RequestError(f"no usable Python found: the wizard needs Python {MIN_TARGET} or newer (found: {older})",
+                                   "install a newer Python (e.g. with pyenv or your package manager)")
+            raise RequestError(f"no detected Python matches {request.text!r} (found: {have})",
                                "install that Python (e.g. with pyenv or your package manager) or change environment.python")
-    fitting = [p for p in candidates if options.fits(p.version)]
+    fitting = [p for p in candidates if options.fits(_key(p))]
     if not fitting:
-        raise _cannot_run(options, [p.version for p in candidates])
-    return max(fitting, key=lambda p: _preferred(options, p.version))
+        raise _cannot_run(options, [_key(p) for p in candidates])
+    return max(fitting, key=lambda p: _preferred(options, _key(p)))
 
 
 def _conda_python(answers: Answers, options: builds.BuildOptions) -> str:
@@ -90,20 +102,33 @@ def _conda_python(answers: Answers, options: builds.BuildOptions) -> str:
     return max(fitting, key=lambda v: _preferred(options, v))
 
 
-def _index_args(index: Index, url: str | None = None) -> list[str]:
-    """pip's index options; a decision's own index URL (e.g. PyTorch's) replaces the default index."""
+def _private(urls: list[str]) -> bool:
+    return any(has_credentials(u, ignore_env_refs=False) or has_env_refs(u) for u in urls)
+
+
+def _index_options(index: Index, url: str | None = None) -> tuple[list[str], tuple[tuple[str, str], ...]]:
+    """pip's index options (argv, environment); a decision's own index URL (e.g. PyTorch's) replaces
+    the default index. URLs that carry a secret or a ${VAR} go to pip through its environment
+    (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS): a child's argv is readable by every local
+    user (`ps`), its environment only by its owner."""
     links = [f if "://" in f else os.path.abspath(os.path.expanduser(f)) for f in index.find_links]
-    if index.offline:
-        return ["--no-index", *(a for f in links for a in ("--find-links", f))]
     args: list[str] = []
+    env: list[tuple[str, str]] = []
+
+    def option(flag: str, var: str, values: list[str]) -> None:
+        if values and _private(values):
+            env.append((var, " ".join(values)))
+        else:
+            args.extend(a for v in values for a in (flag, v))
+
     main = url or index.url
-    if main:
-        args += ["--index-url", main]
-    for extra in index.extra_urls:
-        args += ["--extra-index-url", extra]
-    for f in links:
-        args += ["--find-links", f]
-    return args
+    if index.offline:
+        args.append("--no-index")
+    else:
+        option("--index-url", "PIP_INDEX_URL", [main] if main else [])
+        option("--extra-index-url", "PIP_EXTRA_INDEX_URL", list(index.extra_urls))
+    option("--find-links", "PIP_FIND_LINKS", links)
+    return args, tuple(env)
 
 
 def _local_folder(link: str) -> Path | None:
@@ -127,12 +152,22 @@ def _reusable(path: Path, folder: envs.FolderKind, python_version: str) -> bool:
     anything else that is not new or empty."""
     if folder == "file":
         raise RequestError(f"{path} exists and is not a folder", "choose another environment path")
+    state = envs.read_state(path)
+    damage = envs.state_damage(path) if state is None and folder != "missing" else None
+    if damage:
+        raise RequestError(f"the wizard's record of {path} (.wizard/{envs.STATE_FILE}) is damaged: {damage}; "
+                           "what is in the folder is unknown, so nothing was touched",
+                           "remove the folder to start again, or use kind 'existing' to install into it")
+    if state is not None and state.get("creating") and not state.get("created"):
+        if _minor(state.get("python_version", "")) != _minor(python_version):
+            raise RequestError(f"{path} is an environment the wizard began with Python {state.get('python_version')} and did "
+                               f"not finish; this plan uses Python {python_version}", "remove the folder, or ask for that Python")
+        return False   # the wizard's own half-made environment (an interrupted creation): made again over it
     if folder == "other":
         raise RequestError(f"{path} exists, is not empty and is not an environment; nothing in it was touched",
                            "choose a new or empty folder")
     if folder not in ("venv", "conda"):
         return False
-    state = envs.read_state(path)
     if state is None or not state.get("created"):
         raise RequestError(f"{path} is an environment the wizard did not create; it will not install into it",
                            "use kind 'existing' to install into it, or choose a new path")
@@ -167,28 +202,34 @@ def _resolve_target(answers: Answers, machine: Machine, options: builds.BuildOpt
                                "create a venv instead (kind 'venv')")
         if env.python and not parse_python_request(env.python).accepts(info) and "/" not in env.python:
             raise RequestError(f"the environment at {path} has Python {info.version}, not {env.python}")
-        if not options.fits(info.version):
+        if not options.fits(_key(info)):
             raise RequestError(f"the environment at {path} has Python {info.version}, which this selection does not support",
                                f"Pythons that work: {_works_with(options)}")
-        return Target("existing", str(path), info.path, info.version, info.path, reuse=True)
+        return Target("existing", str(path), info.path, info.version, info.path, reuse=True, free_threaded=info.free_threaded)
     py = _choose_python(answers, machine, options)
     reuse = _reusable(path, folder, py.version)
     if not py.venv_ok:
         raise RequestError(f"Python {py.version} at {py.path} cannot create virtual environments (venv/ensurepip missing)",
                            py.venv_hint or "install your distribution's venv package for that Python")
-    return Target("venv", str(path), py.path, py.version, str(envs.env_python(path, machine.os)), reuse=reuse)
+    return Target("venv", str(path), py.path, py.version, str(envs.env_python(path, machine.os)), reuse=reuse,
+                  free_threaded=py.free_threaded)
 
 
 def _pip(python: str, *args: str) -> tuple[str, ...]:
     return (python, "-m", "pip", *args)
 
 
-def _install_steps(target: Target, decisions: list[Decision], answers: Answers, progress: bool) -> list[Step]:
+def _install_steps(target: Target, decisions: list[Decision], answers: Answers, progress: bool,
+                   catalog: Catalog) -> list[Step]:
     """One pip call per index: a build's own index (e.g. PyTorch's) serves only that build's packages."""
+    extras = list(answers.packages)   # PyTorch's family among them goes to torch's own index, in its matching release
+    torch = next((d for d in decisions if d.packages and d.packages[0].split("=")[0] == "torch"), None)
+    if torch is not None and torch.index_url:
+        family, extras = builds.family_pins(extras, torch, catalog)
+        decisions = [replace(d, packages=(*d.packages, *family)) if d is torch else d for d in decisions]
     groups: dict[str | None, list[Decision]] = {}
     for d in decisions:
         groups.setdefault(d.index_url, []).append(d)
-    extras = list(answers.packages)
     base = [*PIP_COMMON, *(("--progress-bar", "raw") if progress else ())]
     steps: list[Step] = []
     pinned: list[str] = []   # packages from a special index, repeated later so pip never swaps their build
@@ -197,17 +238,19 @@ def _install_steps(target: Target, decisions: list[Decision], answers: Answers, 
             continue
         reqs = [p for d in ds for p in d.packages]
         names = ", ".join(f"{d.framework} ({d.variant})" for d in ds)
+        args, env = _index_options(answers.index, url)
         steps.append(Step(f"install-{ds[0].framework}", "pip", f"Install {names}", f"{ds[0].why}",
-                          _pip(target.env_python, "install", *base, *_index_args(answers.index, url), *reqs), tuple(reqs)))
+                          _pip(target.env_python, "install", *base, *args, *reqs), tuple(reqs), env))
         pinned += reqs
     rest = [p for d in groups.get(None, []) for p in d.packages] + extras
     if rest:
         titles = [d.framework for d in groups.get(None, [])] + (["extra packages"] if extras else [])
         reqs = pinned + rest
+        args, env = _index_options(answers.index)
         steps.append(Step("install", "pip", "Install " + ", ".join(titles),
                           "One pip call, so the resolver sees every requirement at once"
                           + (" (and keeps the builds installed above)." if pinned else "."),
-                          _pip(target.env_python, "install", *base, *_index_args(answers.index), *reqs), tuple(reqs)))
+                          _pip(target.env_python, "install", *base, *args, *reqs), tuple(reqs), env))
     return steps
 
 
@@ -220,7 +263,7 @@ def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
     custom_index = bool(answers.index.url or answers.index.offline)
     options = builds.candidates(frameworks, machine, answers.accelerator, catalog, custom_index)
     target = _resolve_target(answers, machine, options)
-    decisions = options.pick(target.python_version)
+    decisions = options.pick(target.python_key)
     notes: list[str] = []
     steps: list[Step] = []
     if target.kind == "venv":
@@ -237,19 +280,20 @@ def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
         upgrade = False
         notes.append("pip is not upgraded: the offline wheelhouse holds no pip wheel.")
     if upgrade:
+        args, env = _index_options(answers.index)
         steps.append(Step("upgrade-pip", "pip", "Upgrade pip",
                           "A venv's bundled pip can be old; the seeds upgrade it first, and pip 24.1+ reports download progress.",
-                          _pip(target.env_python, "install", *PIP_COMMON, "--upgrade", *_index_args(answers.index), "pip"), ("pip",)))
+                          _pip(target.env_python, "install", *PIP_COMMON, "--upgrade", *args, "pip"), ("pip",), env))
     pip_now = None if upgrade else _current_pip(target, machine)
     progress = upgrade or (pip_now is not None and Version(pip_now) >= RAW_PROGRESS_PIP)
-    steps += _install_steps(target, decisions, answers, progress)
+    steps += _install_steps(target, decisions, answers, progress, catalog)
     kernel = (jupyter.steps(Path(target.path), target.env_python, [m for f in frameworks for m in catalog.frameworks[f].imports])
               if jupyter.wanted(answers.options.jupyter_kernel, frameworks, answers.packages) else [])
     steps += kernel[:1]
     if answers.options.verify:
         spec = verify_spec(catalog, frameworks, answers.packages, machine, expectations(decisions, answers.accelerator))
         steps += verification_steps(target.env_python, spec) + kernel[1:]
-    disk = preflight.disk_needed(decisions, target.kind)
+    disk = preflight.disk_needed(decisions, "existing" if target.reuse else target.kind)  # a rerun's venv exists
     preflight.check_disk(disk, machine.disk_free_bytes, target.path)
     return Plan(target, tuple(frameworks), tuple(decisions), tuple(steps), disk, tuple(notes))
 

@@ -6,8 +6,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +13,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
+from wizard import proc
 from wizard.machine import PythonInfo
 
 MIN_TARGET = Version("3.9")
@@ -63,44 +62,27 @@ def is_supported_target(info: PythonInfo) -> bool:
     return Version(info.version) >= MIN_TARGET
 
 
-def run_probe(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str] | None:
-    """Run a short read-only command (an interpreter probe, nvidia-smi, rocminfo, sysctl): argv only,
-    stdin from /dev/null, in its own process group, killed whole on timeout so that a child it left
-    behind cannot hold the pipes open and hang detection. None when it cannot start or times out."""
-    try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, errors="replace", start_new_session=os.name != "nt")
-    except OSError:
-        return None
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        try:
-            if os.name == "nt":
-                proc.kill()
-            else:
-                os.killpg(proc.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
-            proc.communicate(timeout=1)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        return None
-    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+def run_probe(argv: list[str], timeout: float) -> proc.Finished | None:
+    """Run a short read-only command (an interpreter probe, nvidia-smi, rocminfo, sysctl) through
+    wizard.proc; None when it cannot start or times out."""
+    return proc.run(argv, timeout)
 
 
 def probe_interpreter(path: str, source: str = "PATH", timeout: float = PROBE_TIMEOUT_S) -> PythonInfo | None:
     """Run the probe in `path`; None when it is not a working Python. Never hangs (timeout)."""
-    proc = run_probe([path, "-I", str(PROBE)], timeout)
-    if proc is None:
+    done = run_probe([path, "-I", str(PROBE)], timeout)
+    if done is None:
         return None
-    line = proc.stdout.strip().splitlines()[-1:] if proc.returncode == 0 else []
+    line = done.stdout.strip().splitlines()[-1:] if done.returncode == 0 else []
     if not line:
-        return _python2_info(path, source, proc.stderr)
+        return _python2_info(path, source, done.stderr)
     try:
         data = json.loads(line[0])
     except ValueError:
         return None
     info = PythonInfo(path=path, version=data["version"], implementation=data.get("implementation", "cpython"),
                       is_venv=bool(data.get("is_venv")), venv_ok=bool(data.get("venv_ok")),
+                      free_threaded=bool(data.get("free_threaded")),
                       externally_managed=bool(data.get("externally_managed")),
                       bundled_pip=data.get("bundled_pip"), source=source)
     info.venv_hint = venv_hint(info)

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from wizard.atomic import write_atomic
+from wizard.atomic import write_text
 from wizard.paths import state_dir
 
 REGISTRY_FILE = "environments.json"
@@ -52,7 +52,7 @@ def load() -> dict[str, dict[str, Any]]:
 
 
 def _save(entries: dict[str, dict[str, Any]]) -> None:
-    write_atomic(registry_path(), json.dumps({"version": VERSION, "environments": entries}, indent=2, sort_keys=True) + "\n")
+    write_text(registry_path(), json.dumps({"version": VERSION, "environments": entries}, indent=2, sort_keys=True) + "\n")
 
 
 def update(path: str, fields: dict[str, Any] | None) -> bool:

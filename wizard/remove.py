@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wizard import conda, envs, registry
+from wizard import conda, envs, proc, registry
+from wizard.lock import EnvLock
 from wizard.problems import RequestError
-from wizard.runner import run_captured
+from wizard.runner import child_env
 
 CONDA_TIMEOUT_S = 600.0
 
@@ -101,7 +101,16 @@ def plan_removal(given: Path) -> Removal:
 
 
 def execute(r: Removal) -> list[str]:
-    """Delete what `r` lists; the lines of what was done (a note where something was left, and why)."""
+    """Delete what `r` lists; the lines of what was done (a note where something was left, and why).
+    Refused (RequestError) while a run holds the environment's lock."""
+    lock = EnvLock.acquire(r.path)
+    try:
+        return _delete(r)
+    finally:
+        lock.release()
+
+
+def _delete(r: Removal) -> list[str]:
     from wizard import jupyter, vscode
 
     done = []
@@ -123,10 +132,9 @@ def execute(r: Removal) -> list[str]:
 
 def _conda_remove(prefix: Path) -> None:
     tool = conda.require_tool()
-    try:
-        out = run_captured([tool.path, "env", "remove", "-y", "-p", str(prefix)], CONDA_TIMEOUT_S)
-    except (OSError, KeyError, subprocess.TimeoutExpired) as exc:
-        raise RequestError(f"{tool.name} could not run: {exc}") from None
+    out = proc.run([tool.path, "env", "remove", "-y", "-p", str(prefix)], CONDA_TIMEOUT_S, child_env())
+    if out is None:
+        raise RequestError(f"{tool.name} could not run (missing, timed out or interrupted)", "nothing else was removed")
     if out.returncode != 0:
         tail = (out.stderr or out.stdout).strip().splitlines()[-1:]
         raise RequestError(f"`{tool.name} env remove` failed: {' '.join(tail) or out.returncode}", "nothing else was removed")

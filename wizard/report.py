@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 from packaging.utils import canonicalize_name
 
-from wizard import __version__
+from wizard import __version__, atomic
 from wizard.answers import Answers, effective_answers
 from wizard.events import Check, Diagnosis, Event
 from wizard.machine import Machine
@@ -221,16 +221,14 @@ def render_markdown(r: dict[str, Any]) -> str:
 
 def write_report(meta: Path, report: dict[str, Any], stem: str = "report") -> dict[str, str]:
     """Write <stem>.json and <stem>.md into `<env>/.wizard/`; returns their paths."""
-    meta.mkdir(parents=True, exist_ok=True)
     files = {"report_json": meta / f"{stem}.json", "report_md": meta / f"{stem}.md"}
-    files["report_json"].write_text(json.dumps(report, indent=2, default=str) + "\n", "utf-8")
-    files["report_md"].write_text(render_markdown(report), "utf-8")
+    atomic.write_text(files["report_json"], json.dumps(report, indent=2, default=str) + "\n")
+    atomic.write_text(files["report_md"], render_markdown(report))
     return {k: str(v) for k, v in files.items()}
 
 
 def write_env_files(meta: Path, answers: Answers, report: dict[str, Any]) -> dict[str, str]:
     """Write answers.json and the report into `<env>/.wizard/`; returns their paths."""
-    meta.mkdir(parents=True, exist_ok=True)
     answers_file = meta / "answers.json"
-    answers_file.write_text(json.dumps(effective_answers(answers), indent=2) + "\n", "utf-8")
+    atomic.write_text(answers_file, json.dumps(effective_answers(answers), indent=2) + "\n")
     return {"answers": str(answers_file), **write_report(meta, report)}

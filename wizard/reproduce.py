@@ -17,7 +17,7 @@ from packaging.version import InvalidVersion, Version
 
 from wizard import builds
 from wizard.catalog import Catalog
-from wizard.lock import Lock, requirements_text
+from wizard.pylock import Lock, requirements_text
 from wizard.machine import Machine
 from wizard.paths import state_dir
 from wizard.plan import Plan, Step

@@ -6,17 +6,19 @@ child *and* everything it started, every byte of output in the run's log.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import shutil
 import signal
-import subprocess
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from wizard import proc as procs
 from wizard.events import Check, Emit, Output, Progress, StepFinished, StepStarted, StepStatus
 from wizard.plan import Step
 from wizard.redact import expand_env_refs, redact_text
@@ -25,7 +27,8 @@ ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x
 RAW_PROGRESS = re.compile(r"^Progress (\d+) of (\d+)$")
 CHECK_PREFIX = "@@wizard-check "
 KILL_GRACE_S = 5.0
-_KILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+MAX_LINE_CHARS = 16_384          # a program printing megabytes without a newline is cut into bounded lines
+TRUNCATED = " …[line truncated]"
 _SCRUBBED_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONSAFEPATH", "__PYVENV_LAUNCHER__", "VIRTUAL_ENV")
 
 
@@ -47,24 +50,43 @@ class RunLog:
 
     def __init__(self, path: Path):
         self.path = path
+        self.error: str | None = None      # the first write that failed (disk full, read-only): the run fails
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fh: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
 
     def write(self, text: str) -> None:
-        self._fh.write(text + "\n")
+        self._guard(lambda: self._fh.write(text + "\n"))
 
     def flush(self) -> None:
-        self._fh.flush()
+        self._guard(self._fh.flush)
+
+    def _guard(self, op) -> None:  # noqa: ANN001
+        if self.error is not None:
+            return
+        try:
+            op()
+        except (OSError, ValueError) as exc:
+            self.error = f"cannot write the log {self.path}: {getattr(exc, 'strerror', None) or exc}"
 
     def move_to(self, new_path: Path) -> None:
-        """Move the log (e.g. into the environment once it exists) and keep appending there."""
+        """Move the log (e.g. into the environment once it exists) and keep appending there. Across
+        filesystems (the environment on a data disk) a rename cannot work: copy, then remove. When
+        the move fails, the log stays where it was and the error reaches the caller."""
         if new_path == self.path:
             return
         self._fh.close()
-        new_path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.path, new_path)
-        self.path = new_path
-        self._fh = open(new_path, "a", encoding="utf-8")  # noqa: SIM115
+        try:
+            new_path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.replace(self.path, new_path)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise
+                shutil.copyfile(self.path, new_path)
+                self.path.unlink()
+            self.path = new_path
+        finally:
+            self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
 
     def close(self) -> None:
         self._fh.close()
@@ -84,15 +106,15 @@ class Runner:
     def __init__(self, log: RunLog, emit: Emit):
         self.log = log
         self.emit = emit
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._proc: procs.Child[bytes] | None = None
         self.cancelled = False
 
     def cancel(self) -> None:
         self.cancelled = True
         proc = self._proc
         if proc is not None and proc.poll() is None:
-            _signal_group(proc, signal.SIGTERM)
-            killer = threading.Timer(KILL_GRACE_S, _signal_group, (proc, _KILL))
+            procs.signal_group(proc, signal.SIGTERM)
+            killer = threading.Timer(KILL_GRACE_S, procs.signal_group, (proc, procs.KILL))
             killer.daemon = True
             killer.start()
 
@@ -101,13 +123,13 @@ class Runner:
         self.log.write(f"=== [{step.id}] $ {step.command_line()}")
         if self.cancelled:
             return self._finish(step, "cancelled", None, start, [])
+        argv = list(step.argv)   # never expanded: a path is a path; ${VAR} lives only in step.env (index URLs)
         try:
-            argv = [expand_env_refs(a) for a in step.argv]
+            env = {**child_env(), **{k: expand_env_refs(v) for k, v in step.env}}
         except KeyError as exc:
             return self._finish(step, "failed", None, start, [], f"environment variable {exc.args[0]} is not set")
         try:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    env=child_env(), **_group_kwargs())
+            proc = procs.spawn(argv, env, step.stdin)
         except OSError as exc:
             self.emit(StepStarted(step.id, step.title, index, total, step.display_argv(), None))
             return self._finish(step, "failed", None, start, [], f"cannot start {argv[0]}: {exc.strerror or exc}")
@@ -119,7 +141,7 @@ class Runner:
                 self._handle(step, line, tail)
             code = proc.wait()
         finally:
-            _signal_group(proc, _KILL)  # nothing the step started outlives it
+            procs.end(proc)  # nothing the step started outlives it
             self._proc = None
         status: StepStatus = "cancelled" if self.cancelled else ("ok" if code == 0 else "failed")
         return self._finish(step, status, code, start, tail)
@@ -157,42 +179,26 @@ class Runner:
 
 
 def _lines(stream: IO[bytes]):
-    """Lines split on \\n or \\r (pip redraws with \\r), decoded leniently, as they arrive."""
+    """Lines split on \\n or \\r (pip redraws with \\r), decoded leniently, as they arrive; a line
+    longer than MAX_LINE_CHARS is cut there and the rest of it dropped, so memory and time stay
+    linear in the output however a program prints."""
     fd = stream.fileno()
     buf = b""
+    skipping = False
     while True:
         chunk = os.read(fd, 65536)
         if not chunk:
             break
-        buf += chunk
-        parts = re.split(rb"\r\n|\r|\n", buf)
+        parts = re.split(rb"\r\n|\r|\n", buf + chunk)
         buf = parts.pop()
         for p in parts:
-            yield p.decode("utf-8", errors="replace")
-    if buf:
-        yield buf.decode("utf-8", errors="replace")
-
-
-def _group_kwargs() -> dict:
-    if os.name == "nt":
-        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
-    return {"start_new_session": True}
-
-
-def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-    """Signal the child's whole process group (Windows: the child itself)."""
-    try:
-        if os.name == "nt":
-            proc.kill()
-        else:
-            os.killpg(proc.pid, sig)
-    except OSError:
-        pass
-
-
-def run_captured(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
-    """A short child whose output the caller parses (probes, pip reports, kernel registration): argv
-    list, ${VAR} references expanded, stdin from /dev/null, the same scrubbed environment as steps.
-    OSError, KeyError (an unset ${VAR}) and TimeoutExpired reach the caller."""
-    return subprocess.run([expand_env_refs(a) for a in argv], stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=timeout, env=child_env())
+            if skipping:
+                skipping = False
+                continue
+            yield p[:MAX_LINE_CHARS].decode("utf-8", errors="replace") + (TRUNCATED if len(p) > MAX_LINE_CHARS else "")
+        if len(buf) > MAX_LINE_CHARS:
+            if not skipping:
+                yield buf[:MAX_LINE_CHARS].decode("utf-8", errors="replace") + TRUNCATED
+            buf, skipping = b"", True
+    if buf and not skipping:
+        yield buf[:MAX_LINE_CHARS].decode("utf-8", errors="replace")

@@ -7,6 +7,7 @@ converts the (now known good) data.
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 import msgspec
@@ -72,9 +73,21 @@ def _matches_shape(value: Any, t: mi.Type) -> bool:
 
 
 def _check(value: Any, t: mi.Type, path: str, out: list[Problem]) -> None:
+    described = ""
     while isinstance(t, mi.Metadata):
+        described = (t.extra_json_schema or {}).get("description", described)
         t = t.type
     if isinstance(t, mi.UnionType):
+        tagged = [m for m in t.types if isinstance(m, mi.StructType) and m.tag_field]
+        if tagged and isinstance(value, dict):  # a tagged union: the tag names the member
+            key = tagged[0].tag_field
+            member = next((m for m in tagged if m.tag == value.get(key)), None)
+            if member is None:
+                out.append(Problem(key_path(path, key), f"{value.get(key)!r} is not one of "
+                                   + ", ".join(repr(m.tag) for m in tagged)))
+            else:
+                _check({k: v for k, v in value.items() if k != key}, member, path, out)
+            return
         for member in t.types:
             if _matches_shape(value, member):
                 _check(value, member, path, out)
@@ -94,6 +107,8 @@ def _check(value: Any, t: mi.Type, path: str, out: list[Problem]) -> None:
             out.append(Problem(path, "must not be empty" if t.min_length == 1 else f"shorter than {t.min_length}"))
         if t.max_length is not None and len(value) > t.max_length:
             out.append(Problem(path, f"longer than {t.max_length} characters"))
+        if t.pattern is not None and not re.search(t.pattern, value):
+            out.append(Problem(path, f"{value!r} is not {described[:1].lower() + described[1:] or 'matching ' + t.pattern}"))
     elif isinstance(t, mi.IntType):
         if t.ge is not None and value < t.ge:
             out.append(Problem(path, f"must be at least {t.ge}"))

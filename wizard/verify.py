@@ -7,9 +7,9 @@ wizard, so everything it must know about the machine and the plan travels in the
 - frameworks: [{id, imports, packages}]: imported one by one; with only_installed, a framework
   whose packages are not all installed is skipped (doctor checks whatever an environment holds).
 - packages: extra requirement strings, each imported.
-- machine: os, wsl, mps, nvidia {driver, cuda, gpus [{name, compute_capability}]}, rocm {gpus}:
+- machine: os, wsl, mps, nvidia {driver, cuda, gpus [{name, compute_capability}]}, rocm {gpus}, intel {gpus}:
   the GPUs as detection saw them, independent of any framework, so a CPU build is noticed.
-- expect: {framework: cpu | cuda | rocm | mps}: the build the plan chose; absent, the best the
+- expect: {framework: cpu | cuda | rocm | mps | xpu}: the build the plan chose; absent, the best the
   machine has is expected.
 - timeout_s (per check, default 300), group_timeout_s (per group process, default 1800).
 """
@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from wizard.answers import Accelerator
 from wizard.catalog import Catalog
 from wizard.events import Check
 from wizard.machine import Machine
@@ -35,12 +34,12 @@ PACKAGES_CHECK = "environment: installed distributions"
 _PIP_PROBLEM = re.compile(r".+ (requires .+, which is not installed|has requirement .+, but you have .+|is not supported on this platform)\.?$")
 
 
-def expectations(decisions: Iterable[Decision], accelerator: Accelerator) -> dict[str, str]:
+def expectations(decisions: Iterable[Decision], accelerator: str) -> dict[str, str]:
     """framework → the accelerator its chosen build must use (a person's explicit 'cpu' wins)."""
     out: dict[str, str] = {}
     for d in decisions:
         v = d.variant.lower()
-        kind = ("cpu" if accelerator == "cpu" or v == "cpu" else "mps" if v == "mps" else
+        kind = ("cpu" if accelerator == "cpu" or v == "cpu" else "mps" if v == "mps" else "xpu" if v == "xpu" else
                 "rocm" if v.startswith("rocm") else "cuda" if v.startswith("cu") else None)
         if kind:
             out[d.framework] = kind
@@ -52,7 +51,8 @@ def machine_facts(machine: Machine) -> dict[str, Any]:
     return {"os": machine.os, "wsl": machine.wsl, "mps": machine.mps,
             "nvidia": nv and {"driver": nv.driver, "cuda": nv.cuda,
                               "gpus": [{"name": g.name, "compute_capability": g.compute_capability} for g in nv.gpus]},
-            "rocm": rocm and {"gpus": [{"name": g.name, "arch": g.arch} for g in rocm.gpus]}}
+            "rocm": rocm and {"gpus": [{"name": g.name, "arch": g.arch} for g in rocm.gpus]},
+            "intel": machine.intel and {"gpus": [{"name": g.name} for g in machine.intel.gpus]}}
 
 
 def verify_spec(catalog: Catalog, frameworks: Iterable[str], packages: Iterable[str], machine: Machine,
@@ -68,10 +68,15 @@ def verification_steps(env_python: str, spec: dict[str, Any], read_only: bool = 
     flags = ("-I", "-B") if read_only else ("-I",)
     return [Step("verify", "verify", "Verify the environment",
                  "Imports every package, runs the seeds' programs, and proves each framework uses the hardware it should.",
-                 (env_python, *flags, str(VERIFY_PROBE), json.dumps(spec, separators=(",", ":")))),
+                 (env_python, *flags, str(VERIFY_PROBE), "-"), stdin=json.dumps(spec, separators=(",", ":"))),
             Step("pip-check", "check", "Check for dependency conflicts",
                  "`pip check` finds installed packages whose requirements are not met.",
                  (env_python, *flags[1:], "-m", "pip", "check"))]
+
+
+def no_checks() -> Check:
+    """What a verification that reported nothing counts as: a failure, never "every check passed"."""
+    return Check("verification", False, "the verification step ran but reported no checks")
 
 
 def pip_check(ok: bool, output: list[str]) -> Check:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from wizard.atomic import write_atomic
+from wizard.atomic import write_text
 
 KEY = "python.defaultInterpreterPath"
 
@@ -45,7 +45,7 @@ def set_interpreter(folder: Path, python: str) -> tuple[Path, bool]:
         return path, False
     if data.get(KEY) != python:
         try:
-            write_atomic(path, json.dumps({**data, KEY: python}, indent=4) + "\n")
+            write_text(path, json.dumps({**data, KEY: python}, indent=4) + "\n")
         except OSError:
             return path, False
     return path, True
@@ -56,7 +56,7 @@ def unset_interpreter(path: Path, python: str) -> str:
     data = _read(path)
     if data is None or data.get(KEY) != python:
         return f"left {path} as it is (it no longer holds the wizard's setting, or has comments)"
-    write_atomic(path, json.dumps({k: v for k, v in data.items() if k != KEY}, indent=4) + "\n")
+    write_text(path, json.dumps({k: v for k, v in data.items() if k != KEY}, indent=4) + "\n")
     return f"removed {KEY} from {path}"
 
 

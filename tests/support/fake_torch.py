@@ -111,6 +111,11 @@ cuda = types.SimpleNamespace(
     get_device_capability=lambda i: tuple(_gpus[i]["capability"]),
     get_arch_list=lambda: list(CONFIG["arch_list"]) if CONFIG["available"] else [],
 )
+xpu = types.SimpleNamespace(   # Intel GPUs: the same shape as torch.cuda, without capabilities
+    is_available=_available,
+    device_count=lambda: len(_gpus) if CONFIG["available"] else 0,
+    get_device_name=lambda i: _gpus[i]["name"],
+)
 _C = types.SimpleNamespace(**({"_cuda_getArchFlags": lambda: " ".join(CONFIG["arch_list"])} if CONFIG["cuda"] else {}))
 backends = types.SimpleNamespace(
     cudnn=types.SimpleNamespace(version=lambda: CONFIG["cudnn"]),
@@ -123,6 +128,7 @@ __version__ = {version!r}
 debug = False
 cuda: Optional[str] = {cuda!r}
 hip: Optional[str] = {hip!r}
+xpu: Optional[str] = {xpu!r}
 """
 
 _TENSORFLOW = r'''
@@ -180,6 +186,7 @@ class FakeTorch:
     version: str = "2.13.0+cpu"
     cuda: str | None = None
     hip: str | None = None
+    xpu: str | None = None         # an Intel GPU build: torch.version.xpu, torch.xpu
     available: bool = False
     gpus: list[FakeGpu] = field(default_factory=list)
     arch_list: list[str] = field(default_factory=list)
@@ -228,11 +235,15 @@ def add_distribution(site: Path, name: str, version: str, files: dict[str, str],
     return info
 
 
-def install_fake_torch(site: Path, torch: FakeTorch) -> Path:
+def fake_torch_files(torch: FakeTorch) -> dict[str, str]:
+    """The stand-in torch package's sources: for site-packages directly, or for a wheel pip installs."""
     config = {**asdict(torch), "gpus": [{"name": g.name, "capability": list(g.capability)} for g in torch.gpus]}
-    files = {"torch/__init__.py": _TORCH % {"config": json.dumps(config)},
-             "torch/version.py": _TORCH_VERSION.format(version=torch.version, cuda=torch.cuda, hip=torch.hip)}
-    return add_distribution(site, "torch", torch.version, files)
+    return {"torch/__init__.py": _TORCH % {"config": json.dumps(config)},
+            "torch/version.py": _TORCH_VERSION.format(version=torch.version, cuda=torch.cuda, hip=torch.hip, xpu=torch.xpu)}
+
+
+def install_fake_torch(site: Path, torch: FakeTorch) -> Path:
+    return add_distribution(site, "torch", torch.version, fake_torch_files(torch))
 
 
 def install_fake_tensorflow(site: Path, tf: FakeTensorflow) -> Path:

@@ -1,4 +1,5 @@
-"""A PEP 503 simple package index on 127.0.0.1, served from a folder of wheels.
+"""A PEP 503 simple package index on 127.0.0.1, served from a folder of wheels; PEP 691 JSON for
+clients that ask for it, and PyTorch-style per-variant indexes (/whl/<variant>/) from subfolders.
 
 Real pip talks to it over real HTTP, so integration tests cover what pip actually does (index
 pages, hashes, Content-Length driven progress, auth, server errors) without any network. Fault
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 import threading
 import time
 import zipfile
@@ -23,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 from .wheels import normalize_name
 
 CHUNK_SIZE = 64 * 1024
+PEP691 = "application/vnd.pypi.simple.v1+json"
 _S = TypeVar("_S", bound="IndexServer")
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".zip")
 
@@ -121,10 +124,12 @@ class IndexServer:
         with self._lock:
             self._log.append(path)
 
-    def _files(self) -> list[Path]:
-        if not self.wheel_dir.is_dir():
+    def _files(self, variant: str | None = None) -> list[Path]:
+        """The distributions of the index, or of the per-variant index /whl/<variant>/ (subfolder <variant>)."""
+        folder = self.wheel_dir / variant if variant else self.wheel_dir
+        if not folder.is_dir():
             return []
-        return sorted(p for p in self.wheel_dir.iterdir() if p.is_file() and p.name.endswith(_ARCHIVE_SUFFIXES))
+        return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(_ARCHIVE_SUFFIXES))
 
     def _file_meta(self, path: Path) -> tuple[str, str | None]:
         """(sha256 hex, Requires-Python or None), cached by name, size and mtime."""
@@ -210,6 +215,9 @@ def _make_handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
                     self._root(send_body)
                 elif path.startswith("/simple/"):
                     self._project(path[len("/simple/") :], send_body)
+                elif path.startswith("/whl/") and path.count("/") >= 3:   # /whl/<variant>/<project>/
+                    variant, _, rest = path[len("/whl/") :].partition("/")
+                    self._project(rest, send_body, variant)
                 elif path.startswith("/files/"):
                     self._file(path[len("/files/") :], send_body)
                 else:
@@ -222,17 +230,27 @@ def _make_handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
             links = [f'<a href="{html.escape(n)}/">{html.escape(n)}</a><br>' for n in names]
             self._send(200, _page("Simple index", links), "text/html; charset=utf-8", send_body)
 
-        def _project(self, rest: str, send_body: bool) -> None:
+        def _project(self, rest: str, send_body: bool, variant: str | None = None) -> None:
             name = rest.rstrip("/")
             if "/" in name or not name:
                 self._error(404, "Not Found", send_body)
                 return
             if name != normalize_name(name) or not rest.endswith("/"):
-                self._send(301, b"", "text/plain", send_body, {"Location": f"/simple/{normalize_name(name)}/"})
+                where = f"/whl/{variant}/" if variant else "/simple/"
+                self._send(301, b"", "text/plain", send_body, {"Location": f"{where}{normalize_name(name)}/"})
                 return
-            files = [p for p in server._files() if _project_of(p.name) == name]
+            files = [p for p in server._files(variant) if _project_of(p.name) == name]
             if not files:
                 self._error(404, "Not Found", send_body)
+                return
+            if PEP691 in (self.headers.get("Accept") or ""):
+                entries = []
+                for p in files:
+                    sha, requires_python = server._file_meta(p)
+                    entries.append({"filename": p.name, "url": f"../../files/{p.name}", "hashes": {"sha256": sha},
+                                    "requires-python": requires_python})
+                body = json.dumps({"meta": {"api-version": "1.0"}, "name": name, "files": entries}).encode()
+                self._send(200, body, PEP691, send_body)
                 return
             links = []
             for p in files:

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Input
 from screens.dialogs import ConfirmScreen
 from screens.manage import ExportScreen, ManageScreen
 from wizard import envs, registry
-from wizard.lock import Lock, LockedPackage, to_toml
+from wizard.pylock import Lock, LockedPackage, to_toml
 
 from .harness import REPO, flat_text, make_app, on_screen, wait_for
 

@@ -116,8 +116,9 @@ async def test_pilot_real_install_then_headless_replay_makes_the_same_plan(
     replay = run_wizard("--answers", str(saved), "--machine", str(real_machine), "--dry-run", "--json", env=clean_env)
     assert replay.code == 0, replay.stderr
     headless_plan = replay.of("plan")[0]["plan"]
-    # The only difference: the environment now exists, so the replay would reuse it.
+    # The only difference: the environment now exists, so the replay would reuse it (and needs no disk for it).
     assert headless_plan["environment"].pop("reuse") is True and shown_plan["environment"].pop("reuse") is False
+    assert headless_plan.pop("disk_needed_bytes") < shown_plan.pop("disk_needed_bytes")
     assert headless_plan == shown_plan
 
 

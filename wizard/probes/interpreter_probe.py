@@ -9,6 +9,7 @@ info = {"version": "%d.%d.%d" % sys.version_info[:3],
         "executable": sys.executable,
         "is_venv": sys.prefix != getattr(sys, "base_prefix", sys.prefix),
         "prefix": sys.prefix}
+info["free_threaded"] = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 try:
     stdlib = sysconfig.get_paths()["stdlib"]
     info["externally_managed"] = os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED")) and not info["is_venv"]

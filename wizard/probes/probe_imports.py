@@ -33,6 +33,20 @@ def modules_of(requirement):
     return name, None
 
 
+def applies_here(requirement):
+    """False when the requirement's markers exclude this interpreter (`; sys_platform == 'win32'`
+    on Linux, `; extra == 'x'`): pip did not install it, so it is not missing. Evaluated with pip's
+    own `packaging` (the probe is stdlib only); without pip, every requirement applies."""
+    if ";" not in requirement:
+        return True
+    try:
+        from pip._vendor.packaging.requirements import Requirement
+        marker = Requirement(requirement).marker
+    except Exception:  # noqa: BLE001 - no pip, or a requirement pip would refuse anyway
+        return True
+    return marker is None or marker.evaluate({"extra": ""})
+
+
 def not_installed(name):
     raise ModuleNotFoundError("%s is not installed" % name)
 
@@ -90,6 +104,8 @@ def run(spec, h):
         if h.check("import " + fw["id"], lambda fw=fw: import_modules(fw["imports"], versions)):
             imported.update(fw["imports"])
     for req in spec.get("packages", []):
+        if not applies_here(req):
+            continue
         name, modules = modules_of(req)
         if modules is None:
             h.check("import " + name, lambda name=name: not_installed(name))

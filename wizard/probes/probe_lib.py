@@ -16,7 +16,7 @@ import warnings
 
 CHECK_PREFIX = "@@wizard-check "     # the runner turns these lines into Check events
 RUNNING_PREFIX = "@@wizard-running "  # for the supervisor only: which check a crashed group was in
-GPU_ACCELERATORS = ("cuda", "rocm")
+GPU_ACCELERATORS = ("cuda", "rocm", "xpu")
 
 
 def emit(prefix, payload):
@@ -160,11 +160,14 @@ def expected(spec, framework):
         return "rocm"
     if m.get("mps") and framework == "pytorch":
         return "mps"
+    if (m.get("intel") or {}).get("gpus") and framework == "pytorch":
+        return "xpu"
     return "cpu"
 
 
 def gpu_names(spec):
-    gpus = nvidia_gpus(spec) + ((machine(spec).get("rocm") or {}).get("gpus") or [])
+    gpus = (nvidia_gpus(spec) + ((machine(spec).get("rocm") or {}).get("gpus") or [])
+            + ((machine(spec).get("intel") or {}).get("gpus") or []))
     return ", ".join(g.get("name") or "GPU" for g in gpus) or "a GPU"
 
 

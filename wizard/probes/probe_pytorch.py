@@ -48,8 +48,8 @@ def mps_available(torch):
 def build(spec):
     import torch
     v = torch.version
-    cuda, hip = getattr(v, "cuda", None), getattr(v, "hip", None)
-    kind = "cuda" if cuda else "rocm" if hip else "cpu"
+    cuda, hip, xpu = getattr(v, "cuda", None), getattr(v, "hip", None), getattr(v, "xpu", None)
+    kind = "cuda" if cuda else "rocm" if hip else "xpu" if xpu else "cpu"
     try:
         cudnn = torch.backends.cudnn.version()
     except Exception:
@@ -57,7 +57,8 @@ def build(spec):
     data = {"version": torch.__version__, "build": kind, "cuda": cuda, "hip": hip, "debug": bool(getattr(v, "debug", False)),
             "cudnn": cudnn, "arch_list": compiled_arches(torch) if cuda else [],
             "mps_built": bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_built())}
-    what = "CUDA %s build" % cuda if cuda else "ROCm %s build" % hip if hip else "CPU build"
+    what = ("CUDA %s build" % cuda if cuda else "ROCm %s build" % hip if hip else "XPU %s build" % xpu if xpu
+            else "CPU build")
     if kind == "cpu" and expected(spec, "pytorch") in GPU_ACCELERATORS:
         return False, "torch %s is a CPU build, but this machine has %s" % (torch.__version__, gpu_names(spec)), data
     return True, "torch %s, %s" % (torch.__version__, what), data
@@ -71,15 +72,18 @@ def cpu_op():
 
 
 def gpu_available(kind):
+    """Whether the build sees its GPUs: torch.cuda for CUDA and ROCm builds, torch.xpu for Intel's."""
     import torch
-    ok = torch.cuda.is_available()
-    count = torch.cuda.device_count() if ok else 0
-    devices = [{"index": i, "name": torch.cuda.get_device_name(i),
-                "capability": "%d.%d" % tuple(torch.cuda.get_device_capability(i))} for i in range(count)]
-    data = {"available": ok, "device_count": count, "devices": devices}
+    api = torch.xpu if kind == "xpu" else torch.cuda
+    name = "xpu" if kind == "xpu" else "cuda"
+    ok = api.is_available()
+    count = api.device_count() if ok else 0
+    devices = [{"index": i, "name": api.get_device_name(i),
+                "capability": None if kind == "xpu" else "%d.%d" % tuple(api.get_device_capability(i))} for i in range(count)]
+    data = {"available": ok, "device_count": count, "devices": devices, "api": name}
     if ok and count:
-        return True, "cuda.is_available() True; %d device(s): %s" % (count, ", ".join(d["name"] for d in devices)), data
-    return False, "cuda.is_available() is %s for this %s build (%d devices)" % (ok, kind.upper(), count), data
+        return True, "%s.is_available() True; %d device(s): %s" % (name, count, ", ".join(d["name"] for d in devices)), data
+    return False, "%s.is_available() is %s for this %s build (%d devices)" % (name, ok, kind.upper(), count), data
 
 
 def architecture(gpu, arches):
@@ -124,8 +128,9 @@ def run(spec, h):
         for gpu in gpus if kind == "cuda" and arches else []:
             if gpu["capability"]:
                 h.check("pytorch: architecture of GPU %d" % gpu["index"], lambda gpu=gpu: architecture(gpu, arches))
+        api = "xpu" if kind == "xpu" else "cuda"
         for d in devices:
-            h.check("pytorch: matmul on cuda:%d" % d["index"], lambda d=d: matmul("cuda:%d" % d["index"]))
+            h.check("pytorch: matmul on %s:%d" % (api, d["index"]), lambda d=d: matmul("%s:%d" % (api, d["index"])))
     import torch
     if expected(spec, "pytorch") == "mps" or mps_available(torch):
         ready = h.check("pytorch: MPS available", mps_ready)

@@ -6,6 +6,8 @@ is one line `@@wizard-check {json}` on stdout, which the runner turns into a Che
     python -I verify_probe.py SPEC                  run every group that applies, one process each
     python -I verify_probe.py --group NAME SPEC     run one group (what the first form starts)
 
+SPEC `-` reads it from stdin (how the wizard and the groups pass it: argv has a size limit).
+
 Each group (probe_<name>.py) runs in its own process, so a crash in CUDA or a hung driver call
 costs that group's checks, not the whole verification, and TensorFlow and PyTorch never share a
 process. SPEC is JSON; wizard/verify.py builds it and documents its fields.
@@ -15,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -49,8 +52,11 @@ def run_group(group, spec_text, limit_s):
     """Run one group's process, pass its check lines on, and report it if it dies or hangs."""
     started = time.monotonic()
     flags = ["-I", "-B"] if sys.dont_write_bytecode else ["-I"]
-    proc = subprocess.Popen([sys.executable] + flags + [os.path.abspath(__file__), "--group", group, spec_text],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    with tempfile.TemporaryFile() as spec_file:
+        spec_file.write(spec_text.encode("utf-8"))
+        spec_file.seek(0)
+        proc = subprocess.Popen([sys.executable] + flags + [os.path.abspath(__file__), "--group", group, "-"],
+                                stdin=spec_file, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     timer = threading.Timer(limit_s, proc.kill)
     timer.daemon = True
     timer.start()
@@ -95,7 +101,11 @@ def run_one(group, spec_text):
     os._exit(0)  # a timed-out check's thread may never end; nothing else is left to do
 
 
+def spec_arg(text):
+    return sys.stdin.read() if text == "-" else text
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--group":
-        run_one(sys.argv[2], sys.argv[3])
-    sys.exit(supervise(sys.argv[1]))
+        run_one(sys.argv[2], spec_arg(sys.argv[3]))
+    sys.exit(supervise(spec_arg(sys.argv[1])))

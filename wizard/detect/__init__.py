@@ -1,5 +1,8 @@
 """Detect this machine: OS, CPU, memory, disk, GPUs and Python interpreters, as a Machine.
 
+One module per kind of accelerator (nvidia.py with Jetson, rocm.py, intel.py), kept apart from the
+build choice (wizard.builds), which only reads the Machine they fill; interpreters: wizard.pythons.
+
 Detection runs before anything else and on every kind of box, so it never raises and never hangs:
 each probe is guarded, every subprocess has a timeout, and a probe that fails leaves its default
 value and says why in `machine.sources`. Interpreter probing is the slow part (one subprocess per
@@ -17,11 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from wizard.detect.intel import probe_intel
+from wizard.detect.nvidia import probe_nvidia
+from wizard.detect.rocm import probe_rocm
 from wizard.machine import Cpu, Machine
-from wizard.nvidia import probe_nvidia
 from wizard.paths import nearest_existing
 from wizard.pythons import find_pythons, run_probe
-from wizard.rocm import probe_rocm
 
 SYSCTL_TIMEOUT_S = 2.0
 T = TypeVar("T")
@@ -42,10 +46,11 @@ def detect_machine(target: Path | None = None, probe_pythons: bool = True, *, ro
             sources[name] = f"failed: {type(e).__name__}: {e}"
             return default
 
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=4) as pool:
         pythons = pool.submit(find_pythons) if probe_pythons else None
         nvidia = pool.submit(probe_nvidia, root)
         rocm = pool.submit(probe_rocm, root)
+        intel = pool.submit(probe_intel, root)
         os_name: OsName = fact("os", _os, "linux")
         arch = fact("arch", _arch, "")
         m = Machine(os=os_name, arch=arch)
@@ -57,6 +62,7 @@ def detect_machine(target: Path | None = None, probe_pythons: bool = True, *, ro
         m.mps = fact("mps", lambda: (os_name == "darwin" and arch == "arm64", "platform"), False)
         m.nvidia = fact("nvidia", nvidia.result, None)
         m.rocm = fact("rocm", rocm.result, None)
+        m.intel = fact("intel", intel.result, None)
         if pythons is not None:
             m.pythons = fact("pythons", lambda: (pythons.result(), "interpreter probes: PATH, pyenv, conda, uv, "
                                                                    "usual install folders"), [])

@@ -12,13 +12,13 @@ import re
 import shutil
 from pathlib import Path
 
+from wizard.drivers import parse_driver
 from wizard.machine import Nvidia, NvidiaGpu
 from wizard.pythons import run_probe
 
 SMI_TIMEOUT_S = 5.0
 NVIDIA_PCI_VENDOR = "0x10de"
 _SMI_FIELDS = "name,memory.total,compute_cap,driver_version,pci.bus_id"
-_PROC_VERSION = re.compile(r"Kernel Module.*?\s(\d+\.\d+(?:\.\d+)?)\s")
 
 # PCI device id -> NVML's name, for GPUs found on the bus without a driver to name them.
 _PCI_NAMES = {
@@ -56,6 +56,9 @@ def cuda_version(v: int) -> str:
 
 def probe_nvidia(root: Path = Path("/")) -> tuple[Nvidia | None, str]:
     """What the machine has, and where that came from. `root` lets tests supply a fake /proc and /sys."""
+    jetson = jetson_release(root)
+    if jetson:   # an integrated GPU: NVML and the PCI bus do not show it the usual way
+        return Nvidia(driver=None, gpus=[NvidiaGpu(name=f"NVIDIA Jetson ({jetson})")], jetson=jetson), "/etc/nv_tegra_release"
     found = _from_nvml()
     if isinstance(found, Nvidia):
         if found.gpus:
@@ -88,7 +91,7 @@ def _from_nvml() -> Nvidia | str:
                                   memory_bytes=int(pynvml.nvmlDeviceGetMemoryInfo(h).total),
                                   compute_capability=f"{major}.{minor}",
                                   pci_bus_id=_text(pynvml.nvmlDeviceGetPciInfo(h).busId)))
-        return Nvidia(driver=_text(driver), cuda=cuda_version(cuda), gpus=gpus)
+        return Nvidia(driver=parse_driver(_text(driver)), cuda=cuda_version(cuda), gpus=gpus)
     except pynvml.NVMLError as e:
         return f"nvml: {e}"
     finally:
@@ -118,13 +121,22 @@ def _fallback(root: Path, why: str) -> tuple[Nvidia | None, str]:
     return None, f"{why}; no NVIDIA display device on /sys/bus/pci"
 
 
+def jetson_release(root: Path = Path("/")) -> str | None:
+    """A Jetson's L4T release from /etc/nv_tegra_release: '# R36 (release), REVISION: 4.3, ...' → 'R36.4.3'."""
+    try:
+        head = (root / "etc/nv_tegra_release").read_text(errors="replace")[:200]
+    except OSError:
+        return None
+    m = re.search(r"R(\d+)\s*\(release\),\s*REVISION:\s*([\d.]+)", head)
+    return f"R{m.group(1)}.{m.group(2).rstrip('.')}" if m else "L4T (release unknown)"
+
+
 def proc_driver_version(root: Path = Path("/")) -> str | None:
     """The loaded kernel module's version from /proc/driver/nvidia/version (absent on WSL2)."""
     try:
-        m = _PROC_VERSION.search((root / "proc/driver/nvidia/version").read_text(errors="replace"))
-    except OSError:
+        return parse_driver((root / "proc/driver/nvidia/version").read_text(errors="replace").splitlines()[0])
+    except (OSError, IndexError):
         return None
-    return m.group(1) if m else None
 
 
 def pci_gpus(root: Path = Path("/")) -> list[NvidiaGpu]:
@@ -170,7 +182,7 @@ def _parse_smi(out: str, has_cc: bool) -> Nvidia | None:
             continue
         name, mem = cols[0], cols[1]
         cc = cols[2] if has_cc and re.fullmatch(r"\d+\.\d+", cols[2]) else None
-        driver, bus = cols[-2], cols[-1]
+        driver, bus = parse_driver(cols[-2]), cols[-1]
         gpus.append(NvidiaGpu(name=name, memory_bytes=int(mem) * 2**20 if mem.isdigit() else 0,
                               compute_capability=cc, pci_bus_id=bus or None))
     return Nvidia(driver=driver, gpus=gpus) if gpus else None

@@ -10,7 +10,7 @@ import pytest
 
 from wizard.answers import Answers, Environment
 from wizard.catalog import load_catalog
-from wizard.lock import Lock, LockedPackage, read_lock, requirements_text, to_toml
+from wizard.pylock import Lock, LockedPackage, read_lock, requirements_text, to_toml
 from wizard.machine import Machine, Nvidia, NvidiaGpu, PythonInfo
 from wizard.plan import Plan
 from wizard.planner import make_plan

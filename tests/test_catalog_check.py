@@ -1,0 +1,103 @@
+"""`catalog check` against the loopback index: PyPI's PEP 691 page for torch and PyTorch-style
+per-variant indexes, serving what the catalog knows, then a newer torch, a new variant, a new Python."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from support.index_server import IndexServer
+from support.wheels import build_wheel
+
+from wizard.catalog import load_catalog
+from wizard.catalog_check import newer_torch_note
+from wizard.cli import main
+from wizard.preflight import IndexFile
+
+LINUX = "manylinux_2_28_x86_64"
+
+
+def torch_wheels(folder: Path, version: str, pythons: list[str]) -> None:
+    """torch-<version>-cp3XY-cp3XY-<platform>.whl for each Python ('3.14t' for free-threaded)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    plain = build_wheel(folder / ".build", "torch", version)
+    for py in pythons:
+        tag = "cp" + py.rstrip("t").replace(".", "")
+        shutil.copy(plain, folder / f"torch-{version}-{tag}-{tag}{'t' if py.endswith('t') else ''}-{LINUX}.whl")
+
+
+def current_index(root: Path) -> None:
+    """What the catalog already knows: torch 2.15 on PyPI (3.11-3.15, 3.14t, 3.15t), cu130 and cu132."""
+    torch_wheels(root, "2.15.0", ["3.11", "3.12", "3.13", "3.14", "3.15", "3.14t", "3.15t"])
+    for variant in ("cu130", "cu132"):
+        torch_wheels(root / variant, "2.15.0", ["3.12", "3.14"])
+    torch_wheels(root / "rocm7.2", "2.14.0", ["3.12"])
+
+
+def run_check(server: IndexServer, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict]:
+    code = main(["catalog", "check", "--json", "--pypi", server.url, "--index", f"{server.base}/whl/", *extra])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_a_current_catalog_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    current_index(tmp_path)
+    with IndexServer(tmp_path) as server:
+        code, out = run_check(server, capsys)
+        assert (code, out) == (0, {"current": True, "findings": []})
+        assert "/simple/torch/" in server.requests and "/whl/cu130/torch/" in server.requests
+
+
+def test_a_newer_torch_a_new_variant_and_a_new_python_are_each_reported(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    current_index(tmp_path)
+    torch_wheels(tmp_path, "2.16.0", ["3.12", "3.16"])              # newer torch, with a Python the catalog lacks
+    torch_wheels(tmp_path / "cu130", "2.16.0", ["3.12"])
+    torch_wheels(tmp_path / "cu134", "2.15.0", ["3.12"])             # a variant the catalog does not list
+    torch_wheels(tmp_path / "rocm7.2", "2.15.0", ["3.12"])           # torch 2.15 on ROCm 7.2: not in the catalog
+    with IndexServer(tmp_path) as server:
+        code, out = run_check(server, capsys)
+    assert code == 1 and out["current"] is False
+    found = {(f["kind"], f["what"]): f["detail"] for f in out["findings"]}
+    assert "variants on PyTorch's index: cu130" in found[("release", "torch 2.16")]
+    assert "torch 2.16 has wheels for it" in found[("python", "Python 3.16")]
+    assert "holds torch 2.15" in found[("variant", "cu134")]
+    assert ("variant", "torch 2.15 rocm7.2") in found
+    assert len(found) == 4, found
+
+
+def test_the_text_report_and_an_unreachable_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    current_index(tmp_path)
+    torch_wheels(tmp_path, "2.16.0", ["3.12"])
+    with IndexServer(tmp_path) as server:
+        assert main(["catalog", "check", "--pypi", server.url, "--index", f"{server.base}/whl/"]) == 1
+        assert "release  torch 2.16: on PyPI for Python 3.12" in capsys.readouterr().out
+        server.fail_500 = True
+        assert main(["catalog", "check", "--pypi", server.url, "--index", f"{server.base}/whl/"]) == 2
+        assert "answered HTTP 500" in capsys.readouterr().err
+
+
+def test_a_users_catalog_file_is_validated_and_used(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"frameworks": {}, "profiles": {}, "builds": {"pythons": {"versions": []}}}))
+    assert main(["--catalog", str(bad), "frameworks"]) == 2
+    assert "$.builds.pythons.source: required key is missing" in capsys.readouterr().err
+    mine = json.loads((Path(__file__).parents[1] / "assets" / "catalog.json").read_text())
+    mine["frameworks"]["numpy"]["summary"] = "Arrays, from my own catalog"
+    (tmp_path / "mine.json").write_text(json.dumps(mine))
+    try:
+        assert main(["--catalog", str(tmp_path / "mine.json"), "frameworks"]) == 0
+        assert "Arrays, from my own catalog" in capsys.readouterr().out
+    finally:
+        import wizard.catalog
+
+        wizard.catalog._user_catalog.clear()
+
+
+def test_a_newer_torch_on_the_index_becomes_a_plan_note() -> None:
+    files = [IndexFile("torch-2.15.0-cp312-cp312-manylinux_2_28_x86_64.whl"),
+             IndexFile("torch-2.16.1-cp312-cp312-manylinux_2_28_x86_64.whl")]
+    note = newer_torch_note(load_catalog(), files)
+    assert note is not None and "torch 2.16, newer than the catalog's 2.15" in note
+    assert newer_torch_note(load_catalog(), files[:1]) is None
