@@ -14,7 +14,7 @@ from rich.console import Console
 from textual.clock import MockClock
 from textual.pilot import Pilot
 
-from screens.app import ExecutionFactory, WizardApp, create_app
+from screens.app import FLOW, ExecutionFactory, WizardApp, create_app
 from wizard.engine import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Prepared
 from wizard.events import Check, Diagnosis, Done, Emit, Output, PlanReady, Progress, StepFinished, StepStarted
 
@@ -160,6 +160,18 @@ def plain(renderable: Any) -> str:
 def flat_text(app: WizardApp) -> str:
     """The screen's words on one line: wrapped lines join up again."""
     return " ".join(screen_text(app).split())
+
+
+async def enter_until(pilot: Pilot[Any], app: WizardApp, name: str) -> None:
+    """Press Enter on each screen of the app's flow until `name` shows."""
+    for stage in FLOW:
+        if stage.screen == name:
+            break
+        await wait_for(pilot, on_screen(app, stage.screen))
+        if stage.screen == "ReviewScreen":
+            await wait_for(pilot, lambda: app.session.prepared is not None)
+        await pilot.press("enter")
+    await wait_for(pilot, on_screen(app, name))
 
 
 def on_screen(app: WizardApp, name: str) -> Callable[[], bool]:

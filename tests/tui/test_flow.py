@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,11 @@ from wizard.engine import Prepared
 from wizard.events import Emit
 from wizard.machine import Machine, load_machine
 
-from .harness import MACHINE, SIZE, Gates, flat_text, make_app, on_screen, plain, screen_text, wait_for, write_answers
+from support.fake_conda import install_fake_conda
+from wizard.advice import replay_command
+
+from .harness import (MACHINE, SIZE, Gates, enter_until, flat_text, make_app, on_screen, plain, screen_text, wait_for,
+                      write_answers)
 
 pytestmark = pytest.mark.asyncio
 
@@ -30,12 +35,9 @@ def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def _to_install(pilot: Pilot[Any], app: WizardApp) -> None:
-    """Enter through welcome, hardware, environment, frameworks and review."""
-    for name in ("WelcomeScreen", "HardwareScreen", "EnvironmentScreen", "FrameworksScreen"):
-        assert on_screen(app, name)(), screen_text(app)
-        await pilot.press("enter")
-    await wait_for(pilot, on_screen(app, "ReviewScreen"))
-    await wait_for(pilot, lambda: app.screen.prepared is not None)
+    """Enter through every screen before the review, then the review."""
+    await enter_until(pilot, app, "ReviewScreen")
+    await wait_for(pilot, lambda: app.session.prepared is not None)
     await pilot.press("enter")
     assert app.install_worker is not None
 
@@ -53,6 +55,8 @@ async def test_enter_through_every_screen_performs_the_prefilled_setup(tmp_path:
         await pilot.press("enter")
         assert "A new folder will be created here." in screen_text(app)
         await pilot.press("enter")
+        assert on_screen(app, "OptionsScreen")()
+        await pilot.press("enter")
         text = screen_text(app)
         assert "PyTorch" in text and "LLM fine-tuning" in text and "1 extra package" in text
         await pilot.press("enter")
@@ -60,7 +64,7 @@ async def test_enter_through_every_screen_performs_the_prefilled_setup(tmp_path:
         text = screen_text(app)
         assert "Decisions" in text and "Disk needed" in text and "venv at" in text, text
         assert app.screen.prepared.plan.target.path == str(env)
-        assert app.answers == load_answers(prefill, load_catalog())   # accepting every screen changed nothing
+        assert app.session.answers == load_answers(prefill, load_catalog())   # accepting every screen changed nothing
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Step 1 of 6: Create a virtual environment" in screen_text(app))
         # Enter and Escape do nothing while pip runs; the footer offers Cancel instead.
@@ -79,7 +83,7 @@ async def test_enter_through_every_screen_performs_the_prefilled_setup(tmp_path:
         assert "All 4 checks passed." in screen_text(app) or "All 3 checks passed." in screen_text(app)
         await pilot.press("enter")
         text = plain(app.screen.query_one("#done", Static).content)
-        assert f"python -m wizard --answers {env}/.wizard/answers.json" in text
+        assert replay_command(f"{env}/.wizard/answers.json") in text
         assert f"source {env}/bin/activate" in text and f"{env}/.wizard/report.md" in text
         await pilot.press("enter")
     assert app.return_value == 0
@@ -105,7 +109,7 @@ async def test_cancel_needs_ctrl_c_and_confirmation_and_says_what_is_left(tmp_pa
     async with app.run_test(size=SIZE) as pilot:
         await _to_install(pilot, app)
         gates.release("create-venv")
-        await wait_for(pilot, lambda: len(app.screen.finished) == 1)
+        await wait_for(pilot, lambda: len(app.session.run.finished) == 1)
         await pilot.press("ctrl+c")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("enter")          # the safe answer has focus: Enter keeps installing
@@ -119,7 +123,7 @@ async def test_cancel_needs_ctrl_c_and_confirmation_and_says_what_is_left(tmp_pa
         assert "Cancelled during step 2" in text and "exists but is not complete" in text
         assert "run the wizard again" in text.lower()
         await pilot.press("escape")        # after the run, back to the review: plan again, try again
-        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.prepared is not None)
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.session.prepared is not None)
         await pilot.press("enter")
         assert len(gates.executions) == 2
 
@@ -203,14 +207,16 @@ async def test_an_install_crash_becomes_an_error_screen(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: "stopped unexpectedly" in screen_text(app))
 
 
-async def test_location_is_checked_as_it_is_typed(tmp_path: Path) -> None:
+async def test_location_is_checked_as_it_is_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_fake_conda(tmp_path / "bin", tmp_path / "conda")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x.txt").write_text("x")
     (tmp_path / "empty").mkdir()
     (tmp_path / "file").write_text("x")
     app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "new")))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter", "enter")
+        await enter_until(pilot, app, "EnvironmentScreen")
         field = app.screen.query_one("#location", Input)
 
         async def typed(text: str) -> str:
@@ -245,15 +251,14 @@ async def test_frameworks_that_cannot_run_here_are_disabled_with_the_reason(tmp_
     app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e"), profile=None, frameworks=["numpy"],
                                  packages=[]), machine=only_310)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter", "enter", "enter")
-        assert on_screen(app, "FrameworksScreen")()
+        await enter_until(pilot, app, "FrameworksScreen")
         lst = app.screen.query_one("#frameworks")
-        assert "JAX          unavailable" in str(lst.get_option("jax").prompt)
-        assert "needs Python >=3.11; usable interpreters here: 3.10.12" in app.screen.available["jax"].problem
+        assert "✗ JAX          unavailable" in str(lst.get_option("jax").prompt)
+        assert "JAX cannot run on Python 3.10 (Pythons that work for this selection: 3.11" in app.screen.available["jax"].problem
         lst.focus()
         lst.highlighted = lst.get_option_index("jax")
         await pilot.pause()
-        assert "Cannot be installed here: needs Python >=3.11" in str(app.screen.query_one("#details", Static).content)
+        assert "Cannot be installed here: JAX cannot run on Python 3.10" in str(app.screen.query_one("#details", Static).content)
         await pilot.press("space")      # refused: stays unticked
         assert "jax" not in lst.selected and "jax" not in app.screen.explicit
         lst.highlighted = lst.get_option_index("transformers")
@@ -273,20 +278,34 @@ async def test_frameworks_that_cannot_run_here_are_disabled_with_the_reason(tmp_
         assert "✓ 2 extra package(s)" in str(app.screen.query_one("#packages-check", Static).content)
         await pilot.press("enter")
         await wait_for(pilot, on_screen(app, "ReviewScreen"))
-        assert app.answers.frameworks == ["numpy", "transformers"]
-        assert app.answers.packages == ["rich>=13,<14", "uvicorn[standard,foo]"]
+        assert app.session.answers.frameworks == ["numpy", "transformers"]
+        assert app.session.answers.packages == ["rich>=13,<14", "uvicorn[standard,foo]"]
 
 
 async def test_a_plan_the_engine_refuses_shows_why_and_offers_back(tmp_path: Path) -> None:
-    app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e"), environment={
-        "kind": "venv", "path": str(tmp_path / "e"), "python": "3.9"}))
+    env = tmp_path / "e"
+    app = make_app(write_answers(tmp_path / "a.json", str(env)))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter", "enter", "enter", "enter")
+        await enter_until(pilot, app, "FrameworksScreen")
+        env.mkdir()                        # the folder fills up after the environment screen approved it
+        (env / "notes.txt").write_text("x")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: "cannot be planned" in screen_text(app))
-        assert "no detected Python matches '3.9'" in " ".join(screen_text(app).split())
+        assert "exists, is not empty and is not an environment" in str(app.screen.query_one("#plan", Static).content)
         assert app.screen.focused.id == "back"
         await pilot.press("enter")
         assert on_screen(app, "FrameworksScreen")()
+
+
+async def test_a_python_no_interpreter_here_matches_is_refused_on_the_frameworks_screen(tmp_path: Path) -> None:
+    app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e"), environment={
+        "kind": "venv", "path": str(tmp_path / "e"), "python": "3.9"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await enter_until(pilot, app, "FrameworksScreen")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert on_screen(app, "FrameworksScreen")()
+        assert "no detected Python matches '3.9'" in app.screen.available["pytorch"].problem
 
 
 async def test_below_80x24_says_the_terminal_is_too_small() -> None:
