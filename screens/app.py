@@ -109,14 +109,13 @@ class WizardApp(App[int]):
                  prefill_source: Path | None = None, machine_source: Path | None = None,
                  cursor_blink: bool = True, log_max_lines: int = LOG_MAX_LINES) -> None:
         super().__init__()
-        self.session = Session(answers, catalog, None, prefill_source, machine_source)
+        self.session = Session(answers, catalog, machine, prefill_source, machine_source)
         self.detect = detect
         self.execution_factory = execution_factory   # None: the engine's Execution
         self.clock = clock
         self.cursor_blink = cursor_blink
         self.exit_lines: list[str] = []   # printed to the terminal once the screen has closed
-        if machine is not None:
-            self.machine_ready(machine)
+        self.profile_suggested = False    # once: later the profile is the person's own choice
         self.log_max_lines = log_max_lines
         self.execution: Installer | None = None
         self.install_worker: Worker[int] | None = None
@@ -151,12 +150,14 @@ class WizardApp(App[int]):
         self.pop_screen()
 
     def machine_ready(self, machine: Machine) -> None:
-        """The machine is known: without a prefill, the starting profile is the one that suits it."""
+        """The machine is known (the hardware screen shows it): without a prefill, the starting
+        profile becomes the one that suits it."""
         from wizard.advice import default_profile
 
         session = self.session
         session.machine = machine
-        if session.prefill_source is None:
+        if session.prefill_source is None and not self.profile_suggested:
+            self.profile_suggested = True
             profile = default_profile(machine, session.catalog)
             session.answers = msgspec.structs.replace(session.answers, profile=profile)
 

@@ -42,9 +42,9 @@ class HardwareScreen(WizardScreen):
             yield Static(DETECTING, id="machine", markup=False)
 
     def on_mount(self) -> None:
-        session = self.wizard.session
-        if session.machine is not None:
-            self.show(session.machine)
+        machine = self.wizard.session.machine
+        if machine is not None:
+            self.detected(machine)
         else:
             self.detect()
 
