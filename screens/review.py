@@ -117,6 +117,10 @@ class ReviewScreen(WizardScreen):
     def show_plan(self, result: Prepared | str) -> None:
         if isinstance(result, Prepared):
             self.wizard.session.prepared = result
+            target = result.plan.target
+            if target.reuse and target.kind != "existing":
+                self.query_one("#headline", Static).update(
+                    f"{target.path} already exists (the wizard made it). Install runs the steps not yet done.")
             self.query_one("#plan", Static).update(plan_renderable(result.plan.to_dict()))
         else:
             self.query_one("#headline", Static).update("This setup cannot be planned on this machine. Go back and change it:")

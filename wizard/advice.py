@@ -18,7 +18,7 @@ from pathlib import Path
 import msgspec
 from packaging.version import InvalidVersion, Version
 
-from wizard import builds, conda, envs, preflight
+from wizard import builds, conda, envs, preflight, report
 from wizard.answers import Answers, EnvKind, semantic_problems
 from wizard.catalog import Catalog, expand
 from wizard.events import Done, StepFinished, StepStarted
@@ -258,11 +258,7 @@ def pip_phase(line: str) -> str | None:
 
 
 def activate_command(target: Target, os_name: str) -> str:
-    if target.kind == "conda" or (Path(target.path) / "conda-meta").is_dir():
-        return f"conda activate {shlex.quote(target.path)}"
-    if os_name == "windows":
-        return f"{target.path}\\Scripts\\activate"
-    return f"source {shlex.quote(str(Path(target.path) / 'bin' / 'activate'))}"
+    return report.activate_command(target.kind, target.path, os_name)
 
 
 def wizard_command() -> list[str]:
