@@ -162,19 +162,25 @@ class InstallScreen(WizardScreen):
                 frame = SPINNER[int(now * 10) % len(SPINNER)]
                 phase = f" — {self.phase}" if self.phase else ""
                 self.show("current", f"{frame} Step {last.index} of {last.total}: {last.title}{phase}")
+        self.follow_end()
         if ended and self.done is None and self.ended is None:
             self.finish("The install stopped unexpectedly; the error screen said where the details are.")
 
     def write_log(self, lines: list[str]) -> None:
-        """Append, following the end unless the person scrolled up: the log's own "at the end" test
-        fails whenever the rows above it change height, which froze the view during downloads."""
+        self.follow_end()   # note a scroll up before the new lines move the end
+        self.query_one("#log", Log).write_lines(lines, scroll_end=False)
+        self.follow_end()
+
+    def follow_end(self) -> None:
+        """Keep the log at its end unless the person scrolled up. The log's own "was at the end"
+        test fails whenever the rows around it change height (the download bar, the outcome),
+        which froze the view during downloads; so following is decided here, once per tick."""
         log = self.query_one("#log", Log)
         if log.scroll_y < self.followed_to:
             self.follow = False
         elif log.is_vertical_scroll_end:
             self.follow = True
-        log.write_lines(lines, scroll_end=False)
-        if self.follow:
+        if self.follow and log.scroll_y != log.max_scroll_y:
             log.scroll_end(animate=False, immediate=True, x_axis=False)
         self.followed_to = log.scroll_y
 
@@ -220,7 +226,6 @@ class InstallScreen(WizardScreen):
         finished file while pip works on."""
         if progress.total and progress.done >= progress.total:
             self.hide_download()
-            self.phase = "unpacking and resolving"
             return
         self.query_one("#download-row").visible = True
         self.query_one("#download", ProgressBar).update(total=progress.total or None, progress=progress.done)

@@ -163,8 +163,9 @@ def flat_text(app: WizardApp) -> str:
 
 
 async def enter_until(pilot: Pilot[Any], app: WizardApp, name: str) -> None:
-    """Press Enter on each screen of the app's flow until `name` shows."""
-    for stage in FLOW:
+    """Press Enter on each screen of the app's flow, from the one showing, until `name` shows."""
+    current = next(i for i, stage in enumerate(FLOW) if stage.screen == type(app.screen).__name__)
+    for stage in FLOW[current:]:
         if stage.screen == name:
             break
         await wait_for(pilot, on_screen(app, stage.screen))

@@ -10,7 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from .harness import MACHINE, REPO
+from wizard.advice import replay_command
+
+from .harness import MACHINE, REPO, write_answers
 
 
 def _wizard_in_pty(*args: str, timeout: float = 20) -> tuple[int, str]:
@@ -81,3 +83,17 @@ def test_the_engine_never_imports_textual() -> None:
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60,
                    env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_the_replay_command_runs_as_shown_from_a_fresh_shell_in_the_home_folder(tmp_path: Path) -> None:
+    answers = write_answers(tmp_path / "answers.json", str(tmp_path / "env"), profile="classic-ml", frameworks=[],
+                            packages=[], options={"verify": False})
+    home = tmp_path / "home"
+    home.mkdir()
+    command = replay_command(str(answers))
+    # A fresh login-like shell: only the system PATH, started in $HOME; --dry-run is the one word added.
+    result = subprocess.run(["env", "-i", f"HOME={home}", "PATH=/usr/local/bin:/usr/bin:/bin", "bash", "-c",
+                             f"cd ~ && {command} --dry-run"], capture_output=True, text=True, timeout=120,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Create a virtual environment" in result.stdout
