@@ -49,10 +49,10 @@ class EnvironmentScreen(WizardScreen):
     def body(self) -> ComposeResult:
         env = self.wizard.session.answers.environment
         kinds = []
+        self.unavailable = {kind: why for kind, why in environment_kinds().items() if why and kind != env.kind}
         for kind, label in KINDS.items():
-            why_not = environment_kinds()[kind]
-            kinds.append(Option(Content(label + (f" — not available: {why_not}" if why_not else "")), id=kind,
-                                disabled=why_not is not None and kind != env.kind))
+            shown = f"{label.split(' environment')[0]} (unavailable)" if kind in self.unavailable else label
+            kinds.append(Option(Content(shown), id=kind, disabled=kind in self.unavailable))
         with Horizontal(classes="top"):
             with Vertical(classes="kind-box"):
                 yield Label("Kind")
@@ -138,9 +138,11 @@ class EnvironmentScreen(WizardScreen):
         check.set_class(not verdict.ok, "problem")
         existing = kind == "existing"
         self.query_one("#python", ChoiceList).disabled = existing
-        self.query_one("#python-note", Static).update(
-            "An existing environment keeps its own Python." if existing else
-            "Greyed out: cannot make an environment (the reason is on its line).")
+        note = "An existing environment keeps its own Python." if existing else \
+            "Greyed out: cannot make an environment (the reason is on its line)."
+        for kind, why in self.unavailable.items():
+            note += f"\n{kind.capitalize()}: {why}."
+        self.query_one("#python-note", Static).update(note)
         return verdict
 
     def on_input_changed(self, event: Input.Changed) -> None:

@@ -21,8 +21,8 @@ from screens.choices import ChoiceList
 from wizard.advice import framework_availability
 from wizard.answers import Accelerator, Answers, Options, semantic_problems
 
-INSTALLERS = {"pip": "pip: the Python packaging tool the seeds use",
-              "uv": "uv: installs the same requirements, usually several times faster"}
+INSTALLERS = {"pip": ("pip", "pip installs every package: the tool the seeds (the guides this wizard follows) use."),
+              "uv": ("uv", "uv installs the same requirements with the same indexes, usually several times faster.")}
 SWITCHES = {  # id: (label, what on means, what off means)
     "offline": ("Offline", "No index is contacted: pip installs only from the find-links folders.",
                 "Packages come from the index (PyPI unless an index URL is given)."),
@@ -42,10 +42,21 @@ PROBE_FRAMEWORK = "pytorch"   # the accelerator decides its build; the others fo
 
 
 class Switch(Checkbox, inherit_bindings=False):
-    """A checkbox that keeps the keys contract: Space toggles, Enter is the screen's Next."""
+    """A checkbox that keeps the keys contract (Space toggles, Enter is the screen's Next) and says
+    on or off in words, not only in colour."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False),
                                              Binding("enter", "screen.primary", "Next", show=False)]
+
+    def __init__(self, text: str, value: bool, *, id: str) -> None:  # noqa: A002 - Textual's name
+        self.text = text
+        super().__init__(self._label(value), value, id=id, compact=True)
+
+    def _label(self, value: bool) -> str:
+        return f"{self.text}: {'on' if value else 'off'}"
+
+    def watch_value(self) -> None:
+        self.label = self._label(self.value)
 
 
 def _split(text: str) -> list[str]:
@@ -62,17 +73,17 @@ class OptionsScreen(WizardScreen):
                 yield Label("Accelerator")
                 yield ChoiceList(*self._accelerators(), id="accelerator")
                 yield Label("Installer")
-                yield ChoiceList(*(Option(Content(text), id=key) for key, text in INSTALLERS.items()), id="installer")
+                yield ChoiceList(*(Option(Content(label), id=key) for key, (label, _) in INSTALLERS.items()), id="installer")
             with VerticalScroll(classes="fields"):
                 yield Label("Index URL (empty: PyPI)")
                 yield Input(answers.index.url or "", id="index-url", placeholder="https://pypi.org/simple", compact=True)
                 yield Label("Extra index URLs")
-                yield Input(", ".join(answers.index.extra_urls), id="extra-urls", compact=True)
+                yield Input(", ".join(answers.index.extra_urls), id="extra-urls", placeholder="none", compact=True)
                 yield Label("Find-links")
-                yield Input(", ".join(answers.index.find_links), id="find-links", compact=True)
+                yield Input(", ".join(answers.index.find_links), id="find-links", placeholder="none", compact=True)
                 for key, (label, _, _) in SWITCHES.items():
                     value = answers.index.offline if key == "offline" else getattr(answers.options, key)
-                    yield Switch(label, value, id=key, compact=True)
+                    yield Switch(label, value, id=key)
         yield Static(id="consequence", markup=False)
 
     def _accelerators(self) -> list[Option]:
@@ -134,7 +145,7 @@ class OptionsScreen(WizardScreen):
         if widget.id == "accelerator":
             return self.accelerator_effects[self._chosen("accelerator")]
         if widget.id == "installer":
-            return INSTALLERS[self._chosen("installer")]
+            return INSTALLERS[self._chosen("installer")][1]
         if isinstance(widget, Switch) and widget.id in SWITCHES:
             _, on, off = SWITCHES[widget.id]
             return on if widget.value else off

@@ -191,7 +191,8 @@ async def test_conda_is_greyed_out_with_the_reason_when_there_is_no_conda(tmp_pa
         await enter_until(pilot, app, "EnvironmentScreen")
         kinds = app.screen.query_one("#kind", ChoiceList)
         conda = kinds.get_option("conda")
-        assert conda.disabled and "not available: needs conda, mamba or micromamba" in str(conda.prompt)
+        assert conda.disabled and "New conda (unavailable)" in str(conda.prompt)
+        assert "Conda: needs conda, mamba or micromamba on PATH; none was found." in flat_text(app)
         kinds.focus()
         await pilot.press("down")
         assert app.screen.kind == "existing"     # the arrows pass over it
