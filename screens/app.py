@@ -16,10 +16,9 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
-
-from dataclasses import dataclass
 
 import msgspec
 from textual import events
@@ -42,8 +41,8 @@ if TYPE_CHECKING:
     from wizard.engine import Prepared
     from wizard.events import Emit
 
-LOG_MAX_LINES = 2000      # the install screen keeps this many lines; the log file keeps all
-BATCH_MAX_LINES = 500     # at most this many new lines per 50 ms tick: a flood is thinned, never queued
+LOG_MAX_LINES = 2000  # the install screen keeps this many lines; the log file keeps all
+BATCH_MAX_LINES = 500  # at most this many new lines per 50 ms tick: a flood is thinned, never queued
 QUIT_WAIT_S = 10.0
 
 
@@ -104,23 +103,33 @@ class WizardApp(App[int]):
     VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-tall-enough")]  # noqa: RUF012 - typed by App
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
-    def __init__(self, *, answers: Answers, catalog: Catalog, machine: Machine | None,
-                 detect: Callable[[], Machine], execution_factory: ExecutionFactory | None, clock: Clock,
-                 prefill_source: Path | None = None, machine_source: Path | None = None,
-                 cursor_blink: bool = True, log_max_lines: int = LOG_MAX_LINES) -> None:
+    def __init__(
+        self,
+        *,
+        answers: Answers,
+        catalog: Catalog,
+        machine: Machine | None,
+        detect: Callable[[], Machine],
+        execution_factory: ExecutionFactory | None,
+        clock: Clock,
+        prefill_source: Path | None = None,
+        machine_source: Path | None = None,
+        cursor_blink: bool = True,
+        log_max_lines: int = LOG_MAX_LINES,
+    ) -> None:
         super().__init__()
         self.session = Session(answers, catalog, machine, prefill_source, machine_source)
         self.detect = detect
-        self.execution_factory = execution_factory   # None: the engine's Execution
+        self.execution_factory = execution_factory  # None: the engine's Execution
         self.clock = clock
         self.cursor_blink = cursor_blink
-        self.exit_lines: list[str] = []   # printed to the terminal once the screen has closed
-        self.profile_suggested = False    # once: later the profile is the person's own choice
+        self.exit_lines: list[str] = []  # printed to the terminal once the screen has closed
+        self.profile_suggested = False  # once: later the profile is the person's own choice
         self.log_max_lines = log_max_lines
         self.execution: Installer | None = None
         self.install_worker: Worker[int] | None = None
-        self.install_ended = threading.Event()   # set in the run's thread when the engine returns
-        self.exit_code: int | None = None   # the finished install's; None until one finishes
+        self.install_ended = threading.Event()  # set in the run's thread when the engine returns
+        self.exit_code: int | None = None  # the finished install's; None until one finishes
 
     def get_default_screen(self) -> Screen[None]:
         """The first stage is the bottom of the stack: no blank default screen to build first."""
@@ -168,8 +177,12 @@ class WizardApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         """While "terminal too small" hides the screen, keys and clicks must not act on what nobody
         can see: only quit gets through."""
-        if isinstance(event, (events.Key, events.MouseEvent)) and not event.is_forwarded and self.too_small \
-                and not (isinstance(event, events.Key) and event.key == "ctrl+q"):
+        if (
+            isinstance(event, (events.Key, events.MouseEvent))
+            and not event.is_forwarded
+            and self.too_small
+            and not (isinstance(event, events.Key) and event.key == "ctrl+q")
+        ):
             return
         await super().on_event(event)
 
@@ -196,8 +209,7 @@ class WizardApp(App[int]):
         done = session.run.done
         if done is None:
             return ["The wizard closed before anything was installed; nothing was changed."]
-        return exit_summary(done, prepared.plan.target if prepared else None,
-                            session.machine.os if session.machine else "linux")
+        return exit_summary(done, prepared.plan.target if prepared else None, session.machine.os if session.machine else "linux")
 
     def _on_hangup(self) -> None:
         """The SSH link or the terminal went away: stop pip's process group, let the run record
@@ -295,12 +307,18 @@ class WizardApp(App[int]):
                 return
             self.cancel_install()
             if self.install_worker is not None:
-                with contextlib.suppress(Exception):   # leaving anyway; an error was already shown or logged
+                with contextlib.suppress(Exception):  # leaving anyway; an error was already shown or logged
                     await asyncio.wait_for(self.install_worker.wait(), QUIT_WAIT_S)
             self.exit(EXIT_INTERRUPTED)
 
-        await self.push_screen(ConfirmScreen("An install is running. Quit and stop it? The environment may be left "
-                                             "partly installed.", yes="Quit", no="Keep installing"), stop)
+        await self.push_screen(
+            ConfirmScreen(
+                "An install is running. Quit and stop it? The environment may be left partly installed.",
+                yes="Quit",
+                no="Keep installing",
+            ),
+            stop,
+        )
 
 
 def _warm_up() -> None:
@@ -328,18 +346,31 @@ def _write_crash_log(error: BaseException) -> str | None:
         return None
 
 
-def create_app(prefill: Path | None = None, machine: Path | None = None, *,
-               detect: Callable[[], Machine] | None = None, execution_factory: ExecutionFactory | None = None,
-               clock: Clock | None = None, cursor_blink: bool = True) -> WizardApp:
+def create_app(
+    prefill: Path | None = None,
+    machine: Path | None = None,
+    *,
+    detect: Callable[[], Machine] | None = None,
+    execution_factory: ExecutionFactory | None = None,
+    clock: Clock | None = None,
+    cursor_blink: bool = True,
+) -> WizardApp:
     """The app for a prefill answers file and a machine file (either optional). Invalid files raise
     InputError here, before the screen opens, so the command line reports them and exits 2."""
     catalog = load_catalog()
     answers = load_answers(prefill, catalog) if prefill is not None else default_answers()
     known = load_machine(machine) if machine is not None else None
-    return WizardApp(answers=answers, catalog=catalog, machine=known,
-                     detect=detect or _detect,
-                     execution_factory=execution_factory, clock=clock or Clock(),
-                     prefill_source=prefill, machine_source=machine, cursor_blink=cursor_blink)
+    return WizardApp(
+        answers=answers,
+        catalog=catalog,
+        machine=known,
+        detect=detect or _detect,
+        execution_factory=execution_factory,
+        clock=clock or Clock(),
+        prefill_source=prefill,
+        machine_source=machine,
+        cursor_blink=cursor_blink,
+    )
 
 
 def run_app(prefill: Path | None = None, machine: Path | None = None) -> int:

@@ -15,8 +15,9 @@ from textual.widgets import Static
 
 from screens.base import WizardScreen
 from wizard.advice import activate_command, environment_usable, replay_command
-from wizard.engine import EXIT_FAILED, EXIT_OK, Prepared
+from wizard.engine import Prepared
 from wizard.events import Done
+from wizard.exit_codes import EXIT_FAILED, EXIT_OK
 
 FILE_LABELS = {"answers": "Answers", "report_md": "Report", "report_json": "Report (JSON)", "log": "Log"}
 
@@ -26,8 +27,12 @@ def done_renderable(prepared: Prepared, done: Done | None) -> Group:
     if done is None:
         return Group(Text("The install stopped unexpectedly.", style="bold red"))
     ok = done.exit_code == EXIT_OK
-    parts: list[RenderableType] = [Text(f"{'✓' if ok else '✗'} {done.summary.capitalize()} (exit code {done.exit_code})\n",
-                                        style="bold green" if ok else "bold red")]
+    parts: list[RenderableType] = [
+        Text(
+            f"{'✓' if ok else '✗'} {done.summary.capitalize()} (exit code {done.exit_code})\n",
+            style="bold green" if ok else "bold red",
+        )
+    ]
 
     def section(title: str, rows: list[tuple[str, str]]) -> None:
         grid = Table.grid(padding=(0, 1))

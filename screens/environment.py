@@ -22,8 +22,11 @@ from wizard.advice import Verdict, environment_kinds, location, measured_at_targ
 from wizard.answers import Answers, Environment, EnvKind
 from wizard.detect_render import not_a_target_because
 
-KINDS: dict[EnvKind, str] = {"venv": "New virtual environment", "conda": "New conda environment",
-                             "existing": "Existing environment"}
+KINDS: dict[EnvKind, str] = {
+    "venv": "New virtual environment",
+    "conda": "New conda environment",
+    "existing": "Existing environment",
+}
 AUTO = "auto"
 AS_ANSWERED = "answers"
 
@@ -82,8 +85,10 @@ class EnvironmentScreen(WizardScreen):
         """The listed interpreter the answers' Python names (its version, or its path), if any."""
         machine = self.wizard.session.machine
         assert machine is not None
-        return next((i for i, p in enumerate(machine.pythons) if not_a_target_because(p) is None
-                     and asked in (p.path, python_choice(p))), None)
+        return next(
+            (i for i, p in enumerate(machine.pythons) if not_a_target_because(p) is None and asked in (p.path, python_choice(p))),
+            None,
+        )
 
     def on_mount(self) -> None:
         env = self.wizard.session.answers.environment
@@ -102,7 +107,8 @@ class EnvironmentScreen(WizardScreen):
     def kind(self) -> EnvKind:
         kinds = self.query_one("#kind", ChoiceList)
         option = kinds.highlighted_option
-        return option.id if option is not None and option.id in KINDS else "venv"  # type: ignore[return-value]
+        chosen = option.id if option is not None else None
+        return next((kind for kind in KINDS if kind == chosen), "venv")
 
     def python_value(self) -> str | None:
         """A listed interpreter is kept as its version ("3.11"), so a replay elsewhere finds its own;
@@ -120,14 +126,12 @@ class EnvironmentScreen(WizardScreen):
 
     def form_answers(self) -> Answers:
         answers = self.wizard.session.answers
-        env = environment_from(self.kind, self.query_one("#location", Input).value, self.python_value(),
-                               answers.environment)
+        env = environment_from(self.kind, self.query_one("#location", Input).value, self.python_value(), answers.environment)
         return msgspec.structs.replace(answers, environment=env)
 
     def refresh_checks(self) -> Verdict:
         kind = self.kind
-        self.query_one("#location-label", Label).update(
-            "Name or folder" if kind == "conda" else "Folder (~ is expanded)")
+        self.query_one("#location-label", Label).update("Name or folder" if kind == "conda" else "Folder (~ is expanded)")
         session = self.wizard.session
         answers = self.form_answers()
         assert session.machine is not None
@@ -138,8 +142,11 @@ class EnvironmentScreen(WizardScreen):
         check.set_class(not verdict.ok, "problem")
         existing = kind == "existing"
         self.query_one("#python", ChoiceList).disabled = existing
-        note = "An existing environment keeps its own Python." if existing else \
-            "Greyed out: cannot make an environment (the reason is on its line)."
+        note = (
+            "An existing environment keeps its own Python."
+            if existing
+            else "Greyed out: cannot make an environment (the reason is on its line)."
+        )
         for kind, why in self.unavailable.items():
             note += f"\n{kind.capitalize()}: {why}."
         self.query_one("#python-note", Static).update(note)

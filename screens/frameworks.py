@@ -33,7 +33,7 @@ def split_requirements(text: str) -> list[str]:
     for i, ch in enumerate(text):
         depth += ch == "["
         depth -= ch == "]"
-        if ch == "," and depth <= 0 and (text[i + 1:].lstrip()[:1].isalnum() or text[i + 1:].lstrip()[:1] == "-"):
+        if ch == "," and depth <= 0 and (text[i + 1 :].lstrip()[:1].isalnum() or text[i + 1 :].lstrip()[:1] == "-"):
             parts.append(text[start:i])
             start = i + 1
     parts.append(text[start:])
@@ -49,7 +49,7 @@ class FrameworksScreen(WizardScreen):
     CSS_PATH = "frameworks.tcss"
 
     available: dict[str, Availability]
-    explicit: list[str]   # frameworks ticked one by one, in the order the answers list them
+    explicit: list[str]  # frameworks ticked one by one, in the order the answers list them
 
     # -- what the form says ---------------------------------------------------------------------------
 
@@ -62,8 +62,9 @@ class FrameworksScreen(WizardScreen):
 
     def form_answers(self) -> Answers:
         packages = split_requirements(self.query_one("#packages", Input).value)
-        return msgspec.structs.replace(self.wizard.session.answers, profile=self.profile(), frameworks=list(self.explicit),
-                                       packages=packages)
+        return msgspec.structs.replace(
+            self.wizard.session.answers, profile=self.profile(), frameworks=list(self.explicit), packages=packages
+        )
 
     def profile_problem(self, pid: str) -> str | None:
         catalog = self.wizard.session.catalog
@@ -85,21 +86,32 @@ class FrameworksScreen(WizardScreen):
         profiles = [Option(Content("None: choose frameworks below"), id=NO_PROFILE)]
         for pid, prof in catalog.profiles.items():
             problem = self.profile_problem(pid)
-            profiles.append(Option(Content(prof.title + (" (cannot run here)" if problem else "")), id=pid,
-                                   disabled=bool(problem) and pid != answers.profile))
+            profiles.append(
+                Option(
+                    Content(prof.title + (" (cannot run here)" if problem else "")),
+                    id=pid,
+                    disabled=bool(problem) and pid != answers.profile,
+                )
+            )
         with Horizontal(classes="columns"):
             with Vertical(classes="choices"):
                 yield Label("Profile")
                 yield ChoiceList(*profiles, id="profile")
                 yield Label("Frameworks (Space toggles)")
-                yield MultiChoiceList(*(Selection(Content(catalog.frameworks[fid].title), fid, id=fid)
-                                        for fid in catalog.frameworks), id="frameworks")
+                yield MultiChoiceList(
+                    *(Selection(Content(catalog.frameworks[fid].title), fid, id=fid) for fid in catalog.frameworks),
+                    id="frameworks",
+                )
             with Vertical(classes="side"):
                 with VerticalScroll(classes="details-box"):
                     yield Static(id="details", markup=False)
                 yield Label("Extra packages, comma-separated")
-                yield Input(", ".join(answers.packages), id="packages", placeholder="e.g. rich>=13, uvicorn[standard]",
-                            select_on_focus=False)
+                yield Input(
+                    ", ".join(answers.packages),
+                    id="packages",
+                    placeholder="e.g. rich>=13, uvicorn[standard]",
+                    select_on_focus=False,
+                )
                 yield Static(id="packages-check", markup=False)
 
     def _prompt(self, fid: str) -> Content:
@@ -188,7 +200,7 @@ class FrameworksScreen(WizardScreen):
             self.show_profile(self.profile())
 
     def on_selection_list_selection_highlighted(self, event: SelectionList.SelectionHighlighted) -> None:
-        if event.selection_list.has_focus:   # the list highlights its first entry on mount: not a choice
+        if event.selection_list.has_focus:  # the list highlights its first entry on mount: not a choice
             self.show_framework(str(event.selection.value))
 
     def on_descendant_focus(self) -> None:
@@ -202,11 +214,12 @@ class FrameworksScreen(WizardScreen):
         if fid in self.explicit:
             self.explicit.remove(fid)
         elif self.available[fid].problem:
-            self.notify(f"{self.wizard.session.catalog.frameworks[fid].title} cannot be installed here: "
-                        f"{self.available[fid].problem}", severity="warning")
+            self.notify(
+                f"{self.wizard.session.catalog.frameworks[fid].title} cannot be installed here: {self.available[fid].problem}",
+                severity="warning",
+            )
         elif fid in self.expanded():
-            self.notify("Included by the profile or needed by another framework: change those to drop it.",
-                        severity="warning")
+            self.notify("Included by the profile or needed by another framework: change those to drop it.", severity="warning")
         else:
             self.explicit.append(fid)
         self.refresh_frameworks()

@@ -26,8 +26,9 @@ def machine_table(summary: str, warnings: list[str]) -> Table:
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True, style="bold")
     table.add_column(ratio=1, overflow="fold")
-    rows = [(m.group(1), m.group(2)) if m else ("", line.strip())
-            for line in summary.splitlines() for m in [LABELLED.match(line)]]
+    rows = [
+        (m.group(1), m.group(2)) if m else ("", line.strip()) for line in summary.splitlines() for m in [LABELLED.match(line)]
+    ]
     for label, text in rows + [("Warning", w) for w in warnings]:
         table.add_row(label, Text(text, style="yellow" if label == "Warning" or "not usable" in text else ""))
     return table

@@ -19,8 +19,9 @@ from screens.base import WizardScreen
 from screens.dialogs import ConfirmScreen
 from screens.event_buffer import Batch, EventBuffer
 from wizard.advice import pip_phase, run_state
-from wizard.engine import EXIT_OK, Prepared
+from wizard.engine import Prepared
 from wizard.events import Check, Diagnosis, Done, Error, PlanReady, Progress, StepFinished, StepStarted
+from wizard.exit_codes import EXIT_OK
 
 TICK_S = 0.05
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -55,9 +56,9 @@ class InstallScreen(WizardScreen):
         self.ended: float | None = None
         self.cancelling = False
         self.shown: dict[str, str] = {}
-        self.phase = ""            # what pip says it is doing, for its silent stretches
-        self.follow = True         # the log follows new lines until the person scrolls up
-        self.followed_to = 0.0     # where following left the log's scroll position
+        self.phase = ""  # what pip says it is doing, for its silent stretches
+        self.follow = True  # the log follows new lines until the person scrolls up
+        self.followed_to = 0.0  # where following left the log's scroll position
 
     @property
     def prepared(self) -> Prepared:
@@ -79,8 +80,7 @@ class InstallScreen(WizardScreen):
             yield Static("0:00", id="elapsed", markup=False)
         with Horizontal(classes="row"):
             yield Label("Steps   ", classes="row-label")
-            yield ProgressBar(total=self.total, show_eta=False, show_percentage=False, id="steps",
-                              clock=self.wizard.clock)
+            yield ProgressBar(total=self.total, show_eta=False, show_percentage=False, id="steps", clock=self.wizard.clock)
             yield Static(f"0 of {self.total} done", id="steps-text", markup=False)
         yield Static("Starting…", id="current", markup=False)
         with Horizontal(classes="row", id="download-row"):
@@ -107,7 +107,7 @@ class InstallScreen(WizardScreen):
         would otherwise compete, and the person sees where they are before anything happens."""
         self.began = self.wizard.clock.time
         self.buffer = self.wizard.start_install()
-        if self.cancelling:   # confirmed in the instant before the run began
+        if self.cancelling:  # confirmed in the instant before the run began
             self.wizard.cancel_install()
         self.set_interval(TICK_S, self.tick)
 
@@ -136,20 +136,25 @@ class InstallScreen(WizardScreen):
                 self.show("current", "Cancelling: stopping pip and everything it started…")
                 self.refresh_bindings()
 
-        self.app.push_screen(ConfirmScreen("Cancel the install? pip and everything it started are stopped; the "
-                                           "environment may be left partly installed.",
-                                           yes="Cancel install", no="Keep installing"), answered)
+        self.app.push_screen(
+            ConfirmScreen(
+                "Cancel the install? pip and everything it started are stopped; the environment may be left partly installed.",
+                yes="Cancel install",
+                no="Keep installing",
+            ),
+            answered,
+        )
 
     def action_primary(self) -> None:
         if self.running:
-            return   # Enter during an install does nothing, least of all cancel
+            return  # Enter during an install does nothing, least of all cancel
         self.wizard.advance()
 
     # -- the live view ----------------------------------------------------------------------------------
 
     def tick(self) -> None:
         worker = self.wizard.install_worker
-        ended = worker is not None and worker.is_finished   # read first: then every event it emitted is in the batch
+        ended = worker is not None and worker.is_finished  # read first: then every event it emitted is in the batch
         assert self.buffer is not None
         batch = self.buffer.drain()
         self.apply(batch)
@@ -167,7 +172,7 @@ class InstallScreen(WizardScreen):
             self.finish("The install stopped unexpectedly; the error screen said where the details are.")
 
     def write_log(self, lines: list[str]) -> None:
-        self.follow_end()   # note a scroll up before the new lines move the end
+        self.follow_end()  # note a scroll up before the new lines move the end
         self.query_one("#log", Log).write_lines(lines, scroll_end=False)
         self.follow_end()
 
@@ -185,8 +190,7 @@ class InstallScreen(WizardScreen):
         self.followed_to = log.scroll_y
 
     def apply(self, batch: Batch) -> None:
-        lines = ([f"… {batch.dropped} lines not shown here; the log file has all of them"] if batch.dropped else []) \
-            + batch.lines
+        lines = ([f"… {batch.dropped} lines not shown here; the log file has all of them"] if batch.dropped else []) + batch.lines
         run = self.wizard.session.run
         for line in batch.lines:
             self.phase = pip_phase(line) or self.phase
@@ -207,7 +211,7 @@ class InstallScreen(WizardScreen):
                 run.checks.append(event)
             elif isinstance(event, Diagnosis):
                 run.diagnoses.append(event)
-            elif isinstance(event, Error):   # the preflight refused: nothing was changed
+            elif isinstance(event, Error):  # the preflight refused: nothing was changed
                 lines.append(f"error: {event.message}" + (f" (hint: {event.hint})" if event.hint else ""))
             elif isinstance(event, Done):
                 run.done = event

@@ -21,42 +21,58 @@ from screens.choices import ChoiceList
 from wizard.advice import framework_availability
 from wizard.answers import Accelerator, Answers, Options, semantic_problems
 
-INSTALLERS = {"pip": ("pip", "pip installs every package: the tool the seeds (the guides this wizard follows) use."),
-              "uv": ("uv", "uv installs the same requirements with the same indexes, usually several times faster.")}
+INSTALLERS = {
+    "pip": ("pip", "pip installs every package: the tool the seeds (the guides this wizard follows) use."),
+    "uv": ("uv", "uv installs the same requirements with the same indexes, usually several times faster."),
+}
 SWITCHES = {  # id: (label, what on means, what off means)
-    "offline": ("Offline", "No index is contacted: pip installs only from the find-links folders.",
-                "Packages come from the index (PyPI unless an index URL is given)."),
-    "upgrade_pip": ("Upgrade pip first", "A new venv's pip is upgraded first; pip 24.1+ shows download progress.",
-                    "The venv's bundled pip installs everything, as it is."),
-    "verify": ("Verify after installing", "Every package is imported and each framework's hardware is checked.",
-               "No checks run: the Verify screen stays empty and problems show up later."),
-    "jupyter_kernel": ("Jupyter kernel", "The environment is registered as a Jupyter kernel named after it.",
-                       "No kernel is registered: Jupyter lists this environment only when started inside it."),
+    "offline": (
+        "Offline",
+        "No index is contacted: pip installs only from the find-links folders.",
+        "Packages come from the index (PyPI unless an index URL is given).",
+    ),
+    "upgrade_pip": (
+        "Upgrade pip first",
+        "A new venv's pip is upgraded first; pip 24.1+ shows download progress.",
+        "The venv's bundled pip installs everything, as it is.",
+    ),
+    "verify": (
+        "Verify after installing",
+        "Every package is imported and each framework's hardware is checked.",
+        "No checks run: the Verify screen stays empty and problems show up later.",
+    ),
+    "jupyter_kernel": (
+        "Jupyter kernel",
+        "The environment is registered as a Jupyter kernel named after it.",
+        "No kernel is registered: Jupyter lists this environment only when started inside it.",
+    ),
 }
 FIELDS = {  # id: what it does
     "index-url": "Replaces PyPI for every package (pip --index-url). ${VAR} is read from the environment and never saved.",
     "extra-urls": "Also searched, comma-separated (pip --extra-index-url).",
     "find-links": "Folders or pages of wheels, comma-separated (pip --find-links); what offline installs from.",
 }
-PROBE_FRAMEWORK = "pytorch"   # the accelerator decides its build; the others follow it
+PROBE_FRAMEWORK = "pytorch"  # the accelerator decides its build; the others follow it
 
 
 class Switch(Checkbox, inherit_bindings=False):
     """A checkbox that keeps the keys contract (Space toggles, Enter is the screen's Next) and says
     on or off in words, not only in colour."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False),
-                                             Binding("enter", "screen.primary", "Next", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_button", "Toggle", show=False),
+        Binding("enter", "screen.primary", "Next", show=False),
+    ]
 
     def __init__(self, text: str, value: bool, *, id: str) -> None:  # noqa: A002 - Textual's name
         self.text = text
-        super().__init__(self._label(value), value, id=id, compact=True)
+        super().__init__(self._describe(value), value, id=id, compact=True)
 
-    def _label(self, value: bool) -> str:
+    def _describe(self, value: bool) -> str:
         return f"{self.text}: {'on' if value else 'off'}"
 
     def watch_value(self) -> None:
-        self.label = self._label(self.value)
+        self.label = self._describe(self.value)
 
 
 def _split(text: str) -> list[str]:
@@ -125,18 +141,27 @@ class OptionsScreen(WizardScreen):
     def form_answers(self) -> Answers:
         answers = self.wizard.session.answers
         switch = {key: self.query_one(f"#{key}", Switch).value for key in SWITCHES}
-        index = msgspec.structs.replace(answers.index, url=self.query_one("#index-url", Input).value.strip() or None,
-                                        extra_urls=_split(self.query_one("#extra-urls", Input).value),
-                                        find_links=_split(self.query_one("#find-links", Input).value),
-                                        offline=switch["offline"])
-        options = msgspec.structs.replace(answers.options, installer=self._chosen("installer"),
-                                          **{k: v for k, v in switch.items() if k in Options.__struct_fields__})
+        index = msgspec.structs.replace(
+            answers.index,
+            url=self.query_one("#index-url", Input).value.strip() or None,
+            extra_urls=_split(self.query_one("#extra-urls", Input).value),
+            find_links=_split(self.query_one("#find-links", Input).value),
+            offline=switch["offline"],
+        )
+        options = msgspec.structs.replace(
+            answers.options,
+            installer=self._chosen("installer"),
+            **{k: v for k, v in switch.items() if k in Options.__struct_fields__},
+        )
         return msgspec.structs.replace(answers, accelerator=self._chosen("accelerator"), index=index, options=options)
 
     def problem(self) -> str | None:
         """The answers model's own checks of these fields (URLs, offline without find-links)."""
-        problems = [p for p in semantic_problems(self.form_answers(), self.wizard.session.catalog)
-                    if p.path.startswith(("$.index", "$.accelerator", "$.options"))]
+        problems = [
+            p
+            for p in semantic_problems(self.form_answers(), self.wizard.session.catalog)
+            if p.path.startswith(("$.index", "$.accelerator", "$.options"))
+        ]
         return problems[0].message + (f" ({problems[0].hint})" if problems[0].hint else "") if problems else None
 
     # -- each choice's consequence --------------------------------------------------------------------

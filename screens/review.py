@@ -60,8 +60,10 @@ def plan_renderable(plan: dict[str, Any]) -> RenderableType:
     """The same facts as the headless `--dry-run` text (wizard.output.render_plan), laid out for 80 columns."""
     env = plan["environment"]
     head = _grid(12)
-    head.add_row(Text("Environment", style="bold"),
-                 f"{env['kind']} at {env['path']} (Python {env['python_version']}{', exists: reused' if env['reuse'] else ''})")
+    head.add_row(
+        Text("Environment", style="bold"),
+        f"{env['kind']} at {env['path']} (Python {env['python_version']}{', exists: reused' if env['reuse'] else ''})",
+    )
     head.add_row(Text("Frameworks", style="bold"), ", ".join(plan["frameworks"]) or "(none)")
     head.add_row(Text("Disk needed", style="bold"), f"about {plan['disk_needed_bytes'] / 1e9:.1f} GB")
     parts: list[RenderableType] = [head, Text("\nDecisions", style="bold")]
@@ -120,7 +122,8 @@ class ReviewScreen(WizardScreen):
             target = result.plan.target
             if target.reuse and target.kind != "existing":
                 self.query_one("#headline", Static).update(
-                    f"{target.path} already exists (the wizard made it). Install runs the steps not yet done.")
+                    f"{target.path} already exists (the wizard made it). Install runs the steps not yet done."
+                )
             self.query_one("#plan", Static).update(plan_renderable(result.plan.to_dict()))
         else:
             self.query_one("#headline", Static).update("This setup cannot be planned on this machine. Go back and change it:")

@@ -21,7 +21,7 @@ def checks_table(checks: list[Check]) -> Table:
     """One row per check: mark, name, and the detail wrapping in its own column."""
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True)
-    table.add_column(style="bold", max_width=30, overflow="fold")   # names wrap, never cut
+    table.add_column(style="bold", max_width=30, overflow="fold")  # names wrap, never cut
     table.add_column(ratio=1, overflow="fold")
     for c in checks:
         table.add_row(Text("✓", style="bold green") if c.ok else Text("✗", style="bold red"), c.check, c.detail)

@@ -25,8 +25,7 @@ This wizard sets up a Python environment for LLM work, a screen at a time:
 
 Nothing changes on disk until you choose Install on the review screen."""
 
-KEYS = ("Enter next · Esc back · Tab/Shift+Tab move · Space toggle · ↑↓ choose\n"
-        "      Ctrl+Q quit (asks first while installing)")
+KEYS = "Enter next · Esc back · Tab/Shift+Tab move · Space toggle · ↑↓ choose\n      Ctrl+Q quit (asks first while installing)"
 
 
 class WelcomeScreen(WizardScreen):
@@ -42,8 +41,7 @@ class WelcomeScreen(WizardScreen):
         app = self.wizard.session
         text = Text(WHAT_HAPPENS + "\n\n")
         if app.prefill_source:
-            text.append(f"Choices prefilled from {app.prefill_source}: Enter on each screen accepts them.\n",
-                        style="bold")
+            text.append(f"Choices prefilled from {app.prefill_source}: Enter on each screen accepts them.\n", style="bold")
         if app.machine_source:
             text.append(f"Planning for the machine described in {app.machine_source}.\n", style="bold")
         if app.prefill_source or app.machine_source:

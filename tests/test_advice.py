@@ -54,7 +54,7 @@ def test_location_verdict_agrees_with_the_planners_disk_check(machine_file: Path
     for profile in CATALOG.profiles:
         answers = _answers(tmp_path / "env", profile=profile)
         if _plans(answers, msgspec.structs.replace(machine, disk_free_bytes=None)) is not None:
-            continue   # refused for another reason: the frameworks screen says so
+            continue  # refused for another reason: the frameworks screen says so
         need = disk_need(answers, machine, CATALOG)
         assert need is not None
         for free in (need - 1, need, machine.disk_free_bytes):
@@ -82,7 +82,10 @@ def test_a_cancel_says_what_is_left(tmp_path: Path) -> None:
 
     target = Target("venv", str(tmp_path / "e"), "/usr/bin/python3", "3.12.7", str(tmp_path / "e/bin/python"))
     started = [StepStarted("create-venv", "Create", 1, 3, [], 1), StepStarted("install", "Install", 2, 3, [], 2)]
-    finished = {"create-venv": StepFinished("create-venv", "ok", 0, 1.0), "install": StepFinished("install", "cancelled", -15, 1.0)}
+    finished = {
+        "create-venv": StepFinished("create-venv", "ok", 0, 1.0),
+        "install": StepFinished("install", "cancelled", -15, 1.0),
+    }
     text = run_state(Done(130, "interrupted", str(tmp_path / "e"), {}), target, started, finished)
     assert "Cancelled during step 2 (Install)" in text and "exists but is not complete" in text
     assert run_state(Done(130, "interrupted", None, {}), target, started[:1], {}).endswith("Nothing was created.")

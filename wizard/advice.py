@@ -29,9 +29,10 @@ from wizard.plan import Decision, Target
 from wizard.planner import python_version_for
 from wizard.problems import RequestError
 
-
-SEEDS = ("“The seeds” are the two beginner setup guides this wizard follows (docs/verification.md); checks "
-         "named “seeds: …” rerun their example programs.")
+SEEDS = (
+    "“The seeds” are the two beginner setup guides this wizard follows (docs/verification.md); checks "
+    "named “seeds: …” rerun their example programs."
+)
 
 
 def explain_seeds(text: str) -> str:
@@ -111,8 +112,9 @@ def location(answers: Answers, machine: Machine, catalog: Catalog) -> Verdict:
     """Whether the answers' environment can go where they say, and what the wizard will do there.
     `machine` is measured where the planner measures (`measured_at_target`)."""
     env = answers.environment
-    problems = [p for p in semantic_problems(answers, catalog) if p.path.startswith("$.environment")
-                and p.path != "$.environment.python"]
+    problems = [
+        p for p in semantic_problems(answers, catalog) if p.path.startswith("$.environment") and p.path != "$.environment.python"
+    ]
     if problems:
         return Verdict(False, problems[0].message + (f" ({problems[0].hint})" if problems[0].hint else ""))
     if env.kind == "conda":
@@ -147,7 +149,9 @@ def location(answers: Answers, machine: Machine, catalog: Catalog) -> Verdict:
     space = _space(answers, machine, catalog)
     if space:
         return Verdict(False, space)
-    return Verdict(True, "The new environment will be created here." if folder == "empty" else "A new folder will be created here.")
+    return Verdict(
+        True, "The new environment will be created here." if folder == "empty" else "A new folder will be created here."
+    )
 
 
 # ---- frameworks and builds ----------------------------------------------------------------------------
@@ -164,7 +168,7 @@ def framework_availability(fid: str, answers: Answers, machine: Machine, catalog
         decision = next(d for d in options.pick(version) if d.framework == fid)
     except RequestError as exc:
         return Availability(None, _problem_text(exc))
-    except ValueError as exc:   # a Python request the answers model would reject anyway
+    except ValueError as exc:  # a Python request the answers model would reject anyway
         return Availability(None, str(exc))
     return Availability(decision, None)
 
@@ -172,8 +176,7 @@ def framework_availability(fid: str, answers: Answers, machine: Machine, catalog
 def default_profile(machine: Machine, catalog: Catalog) -> str:
     """The profile a newcomer starts from: LLM fine-tuning where a GPU can run it, else classic ML
     (fine-tuning an LLM on CPUs alone is not a first setup anyone should be steered into)."""
-    gpu = bool(machine.nvidia and machine.nvidia.gpus and machine.nvidia.driver) or bool(machine.rocm) \
-        or machine.os == "darwin"
+    gpu = bool(machine.nvidia and machine.nvidia.gpus and machine.nvidia.driver) or bool(machine.rocm) or machine.os == "darwin"
     for pid in ("llm-finetune",) * gpu + ("classic-ml",):
         if pid in catalog.profiles:
             return pid
@@ -194,15 +197,18 @@ def machine_warnings(machine: Machine, catalog: Catalog) -> list[str]:
     except InvalidVersion:
         old = False
     if old:
-        out.append(f"driver {driver} is older than {need}, the oldest that runs CUDA 12 builds: frameworks get "
-                   "older CUDA builds or CPU builds here; a newer driver gives current ones")
+        out.append(
+            f"driver {driver} is older than {need}, the oldest that runs CUDA 12 builds: frameworks get "
+            "older CUDA builds or CPU builds here; a newer driver gives current ones"
+        )
     free = machine.disk_free_bytes
     if free is not None:
         from wizard.answers import Environment
 
         probe = Answers(version=1, environment=Environment(kind="venv", path="."))
-        largest = max((disk_need(msgspec.structs.replace(probe, profile=p), machine, catalog) or 0
-                       for p in catalog.profiles), default=0)
+        largest = max(
+            (disk_need(msgspec.structs.replace(probe, profile=p), machine, catalog) or 0 for p in catalog.profiles), default=0
+        )
         if free < largest:
             out.append(f"{free / 1e9:.1f} GB free: the largest profile needs about {largest / 1e9:.1f} GB")
     return out
@@ -225,19 +231,27 @@ def run_state(done: Done, target: Target, started: list[StepStarted], finished: 
     where = f" during step {stopped.index} ({stopped.title})" if stopped else ""
     if done.environment:
         kept = f" Finished: {', '.join(ok_steps)}." if ok_steps else ""
-        return (f"{verb}{where}. The environment at {target.path} exists but is not complete.{kept} "
-                "Packages of the interrupted step may be partly installed. Run the wizard again with the same "
-                "answers to finish: finished steps are skipped.")
+        return (
+            f"{verb}{where}. The environment at {target.path} exists but is not complete.{kept} "
+            "Packages of the interrupted step may be partly installed. Run the wizard again with the same "
+            "answers to finish: finished steps are skipped."
+        )
     if target.kind != "existing" and not target.reuse and Path(target.path).exists():
-        return (f"{verb}{where}, while the environment was being created: {target.path} is incomplete and not "
-                "usable. Delete it before trying again.")
+        return (
+            f"{verb}{where}, while the environment was being created: {target.path} is incomplete and not "
+            "usable. Delete it before trying again."
+        )
     return f"{verb}{where}. Nothing was created."
 
 
 def environment_usable(done: Done | None) -> bool:
     """Whether to tell a person to activate the environment: only when every step finished."""
-    return done is not None and done.environment is not None and done.exit_code != EXIT_INTERRUPTED \
+    return (
+        done is not None
+        and done.environment is not None
+        and done.exit_code != EXIT_INTERRUPTED
         and not done.summary.startswith("refused")
+    )
 
 
 def pip_phase(line: str) -> str | None:
@@ -246,10 +260,15 @@ def pip_phase(line: str) -> str | None:
     if text.startswith("Installing collected packages:"):
         names = [n for n in text.split(":", 1)[1].split(",") if n.strip()]
         return f"installing {len(names)} package{'s' * (len(names) != 1)}"
-    for prefix, verb in (("Collecting ", "resolving"), ("Downloading ", "downloading"), ("Building wheel for ", "building"),
-                         ("Preparing metadata", "preparing metadata"), ("Uninstalling ", "uninstalling")):
+    for prefix, verb in (
+        ("Collecting ", "resolving"),
+        ("Downloading ", "downloading"),
+        ("Building wheel for ", "building"),
+        ("Preparing metadata", "preparing metadata"),
+        ("Uninstalling ", "uninstalling"),
+    ):
         if text.startswith(prefix):
-            rest = text[len(prefix):].split(" ")[0] if verb != "preparing metadata" else ""
+            rest = text[len(prefix) :].split(" ")[0] if verb != "preparing metadata" else ""
             return f"{verb} {rest}".strip()
     return None
 

@@ -14,7 +14,7 @@ from wizard.catalog import Catalog
 from wizard.events import Check, Diagnosis, Done, StepFinished, StepStarted
 from wizard.machine import Machine
 
-if TYPE_CHECKING:   # the engine is imported after the first frame (screens/app.py's warm-up)
+if TYPE_CHECKING:  # the engine is imported after the first frame (screens/app.py's warm-up)
     from wizard.engine import Prepared
 
 
@@ -33,10 +33,10 @@ class RunResults:
 class Session:
     answers: Answers
     catalog: Catalog
-    machine: Machine | None = None            # None until detection finishes
+    machine: Machine | None = None  # None until detection finishes
     prefill_source: Path | None = None
-    machine_source: Path | None = None        # a machine file: nothing is measured here
-    prepared: Prepared | None = None          # the plan the review screen showed; what Install runs
+    machine_source: Path | None = None  # a machine file: nothing is measured here
+    prepared: Prepared | None = None  # the plan the review screen showed; what Install runs
     run: RunResults = field(default_factory=RunResults)
 
     @property

@@ -17,8 +17,20 @@ from wizard.advice import replay_command
 from wizard.engine import EXIT_OK, Prepared
 from wizard.events import Done, Emit, Output, PlanReady, Progress, StepFinished, StepStarted
 
-from .harness import MACHINE, REPO, SIZE, Gates, enter_until, flat_text, make_app, on_screen, plain, screen_text, wait_for, \
-    write_answers
+from .harness import (
+    MACHINE,
+    REPO,
+    SIZE,
+    Gates,
+    enter_until,
+    flat_text,
+    make_app,
+    on_screen,
+    plain,
+    screen_text,
+    wait_for,
+    write_answers,
+)
 
 pytestmark = pytest.mark.asyncio
 CPU_ONLY = REPO / "assets" / "machines" / "cpu-only-linux.json"
@@ -89,23 +101,23 @@ async def test_the_log_follows_during_a_download_until_the_person_scrolls_up(tmp
         log = app.screen.query_one("#log", Log)
         await wait_for(pilot, lambda: log.line_count >= 60)
         assert log.scroll_y == log.max_scroll_y > 0
-        run.next.release()                     # the download bar appears: the log must keep following
+        run.next.release()  # the download bar appears: the log must keep following
         await wait_for(pilot, lambda: "400.0 kB of 828.0 kB" in screen_text(app))
         run.next.release()
         await wait_for(pilot, lambda: "line during the download 59" in log.lines[-2])
         await pilot.pause(0.1)
         assert log.scroll_y == log.max_scroll_y, (log.scroll_y, log.max_scroll_y)
         assert "line during the download 59" in screen_text(app)
-        assert not app.screen.query_one("#download-row").visible      # the finished download's bar is gone
+        assert not app.screen.query_one("#download-row").visible  # the finished download's bar is gone
         assert "828.0 kB of 828.0 kB" not in screen_text(app)
-        await wait_for(pilot, lambda: "installing 3 packages" in screen_text(app))   # pip's silent phase, named
-        log.scroll_to(y=0, animate=False, immediate=True)              # the person scrolls up to read
+        await wait_for(pilot, lambda: "installing 3 packages" in screen_text(app))  # pip's silent phase, named
+        log.scroll_to(y=0, animate=False, immediate=True)  # the person scrolls up to read
         await pilot.pause()
         run.next.release()
         await wait_for(pilot, lambda: "after scrolling up 29" in log.lines[-1])
         await pilot.pause(0.1)
-        assert log.scroll_y == 0                                       # left where they were reading
-        log.scroll_end(animate=False, immediate=True)                  # back at the end: following again
+        assert log.scroll_y == 0  # left where they were reading
+        log.scroll_end(animate=False, immediate=True)  # back at the end: following again
         await pilot.pause()
         run.next.release()
         await wait_for(pilot, lambda: app.session.run.done is not None)
@@ -126,10 +138,10 @@ async def test_keys_do_nothing_while_the_terminal_is_too_small_except_quit(tmp_p
         assert on_screen(app, "ReviewScreen")() and app.install_worker is None and not gates.executions
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
-        await pilot.press("escape")            # big enough again: keys work
+        await pilot.press("escape")  # big enough again: keys work
         assert on_screen(app, "FrameworksScreen")()
         await pilot.resize_terminal(70, 20)
-        await pilot.press("ctrl+q")           # quit always gets through
+        await pilot.press("ctrl+q")  # quit always gets through
     assert app.return_value == 130
 
 
@@ -173,8 +185,13 @@ async def test_a_picked_interpreter_is_saved_as_a_version_request(tmp_path: Path
 
 
 async def test_a_typed_interpreter_path_stays_a_path(tmp_path: Path) -> None:
-    app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e"), environment={
-        "kind": "venv", "path": str(tmp_path / "e"), "python": "/opt/python/bin/python3.12"}))
+    app = make_app(
+        write_answers(
+            tmp_path / "a.json",
+            str(tmp_path / "e"),
+            environment={"kind": "venv", "path": str(tmp_path / "e"), "python": "/opt/python/bin/python3.12"},
+        )
+    )
     async with app.run_test(size=SIZE) as pilot:
         await enter_until(pilot, app, "EnvironmentScreen")
         assert "As in the answers: /opt/python/bin/python3.12" in screen_text(app)
@@ -182,8 +199,9 @@ async def test_a_typed_interpreter_path_stays_a_path(tmp_path: Path) -> None:
         assert app.session.answers.environment.python == "/opt/python/bin/python3.12"
 
 
-async def test_conda_is_greyed_out_with_the_reason_when_there_is_no_conda(tmp_path: Path,
-                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_conda_is_greyed_out_with_the_reason_when_there_is_no_conda(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "bin").mkdir()
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e")))
@@ -195,14 +213,14 @@ async def test_conda_is_greyed_out_with_the_reason_when_there_is_no_conda(tmp_pa
         assert "Conda: needs conda, mamba or micromamba on PATH; none was found." in flat_text(app)
         kinds.focus()
         await pilot.press("down")
-        assert app.screen.kind == "existing"     # the arrows pass over it
+        assert app.screen.kind == "existing"  # the arrows pass over it
 
 
 async def test_typing_in_the_folder_field_replaces_the_default(tmp_path: Path) -> None:
     app = make_app(None)
     async with app.run_test(size=SIZE) as pilot:
         await enter_until(pilot, app, "EnvironmentScreen")
-        await pilot.press("tab", "tab")        # from the button round to the kind list, then the folder
+        await pilot.press("tab", "tab")  # from the button round to the kind list, then the folder
         field = app.screen.query_one("#location", Input)
         assert field.has_focus and field.value == "~/envs/llm"
         await pilot.press(*str(tmp_path / "mine"))
@@ -210,8 +228,7 @@ async def test_typing_in_the_folder_field_replaces_the_default(tmp_path: Path) -
 
 
 async def test_ticked_and_unticked_frameworks_differ_without_colour(tmp_path: Path) -> None:
-    app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e"), profile=None, frameworks=["numpy"],
-                                 packages=[]))
+    app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e"), profile=None, frameworks=["numpy"], packages=[]))
     async with app.run_test(size=SIZE) as pilot:
         await enter_until(pilot, app, "FrameworksScreen")
         lst = app.screen.query_one("#frameworks", MultiChoiceList)
@@ -229,8 +246,7 @@ async def test_the_default_profile_suits_the_machine(machine: Path, profile: str
 
 
 async def test_escape_keeps_the_choices_of_the_screen_it_leaves(tmp_path: Path) -> None:
-    app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e"), profile=None, frameworks=["numpy"],
-                                 packages=[]))
+    app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e"), profile=None, frameworks=["numpy"], packages=[]))
     async with app.run_test(size=SIZE) as pilot:
         await enter_until(pilot, app, "FrameworksScreen")
         lst = app.screen.query_one("#frameworks", MultiChoiceList)
@@ -266,7 +282,7 @@ async def test_the_options_change_the_plan(tmp_path: Path) -> None:
         url = app.screen.query_one("#index-url", Input)
         url.value = "ftp://mirror"
         await pilot.pause()
-        await pilot.press("enter")              # refused, with the model's own reason
+        await pilot.press("enter")  # refused, with the model's own reason
         assert on_screen(app, "OptionsScreen")() and "✗" in str(app.screen.query_one("#consequence", Static).content)
         url.value = "https://mirror.example/simple"
         await pilot.press("enter")
@@ -301,9 +317,9 @@ async def test_after_a_cancel_every_message_is_true(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: len(app.session.run.finished) == 1)
         await pilot.press("ctrl+c", "y")
         await wait_for(pilot, lambda: app.session.run.done is not None)
-        assert "1 of 6 done" in screen_text(app)          # the cancelled step is not counted as done
+        assert "1 of 6 done" in screen_text(app)  # the cancelled step is not counted as done
         outcome = str(app.screen.query_one("#outcome", Static).content)
-        assert outcome.endswith("finished steps are skipped.")   # the whole advice is there
+        assert outcome.endswith("finished steps are skipped.")  # the whole advice is there
         assert "finished steps are skipped." in flat_text(app)
         await pilot.press("enter", "enter")
         assert on_screen(app, "DoneScreen")()
