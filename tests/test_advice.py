@@ -9,7 +9,7 @@ from typing import get_args
 import msgspec
 import pytest
 
-from wizard.advice import disk_need, framework_availability, location, pip_phase, python_choice, run_state
+from wizard.advice import disk_need, framework_availability, location, machine_warnings, pip_phase, python_choice, run_state
 from wizard.answers import Accelerator, Answers, Environment
 from wizard.catalog import load_catalog
 from wizard.events import Done, StepFinished, StepStarted
@@ -89,3 +89,12 @@ def test_a_cancel_says_what_is_left(tmp_path: Path) -> None:
     text = run_state(Done(130, "interrupted", str(tmp_path / "e"), {}), target, started, finished)
     assert "Cancelled during step 2 (Install)" in text and "exists but is not complete" in text
     assert run_state(Done(130, "interrupted", None, {}), target, started[:1], {}).endswith("Nothing was created.")
+
+
+def test_warnings_name_an_old_driver_and_too_little_disk_by_the_planners_estimate() -> None:
+    old = load_machine(next(p for p in MACHINES if p.stem == "old-driver-470"))
+    assert any("driver 470" in w and "CUDA 12" in w for w in machine_warnings(old, CATALOG))
+    small = msgspec.structs.replace(old, disk_free_bytes=1_000_000_000)
+    [disk] = [w for w in machine_warnings(small, CATALOG) if "GB free" in w]
+    largest = max(disk_need(_answers(Path("."), profile=p), small, CATALOG) or 0 for p in CATALOG.profiles)
+    assert f"needs about {largest / 1e9:.1f} GB" in disk
