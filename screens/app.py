@@ -31,6 +31,7 @@ from textual.worker import Worker, WorkerState
 from screens.base import MIN_HEIGHT, MIN_WIDTH, WizardScreen
 from wizard.answers import Answers, Environment, load_answers
 from wizard.catalog import Catalog, load_catalog
+from wizard.events import Done, Event
 from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED
 from wizard.machine import Machine, load_machine
 from wizard.paths import state_dir
@@ -130,6 +131,7 @@ class WizardApp(App[int]):
         self.install_worker: Worker[int] | None = None
         self.install_ended = threading.Event()  # set in the run's thread when the engine returns
         self.exit_code: int | None = None  # the finished install's; None until one finishes
+        self.run_done: Done | None = None  # the run's last event, straight from its thread
 
     def get_default_screen(self) -> Screen[None]:
         """The first stage is the bottom of the stack: no blank default screen to build first."""
@@ -206,9 +208,12 @@ class WizardApp(App[int]):
 
         session = self.session
         prepared = session.prepared
-        done = session.run.done
-        if done is None:
+        done = session.run.done or self.run_done  # quit mid-install: the screen may not have drained it yet
+        if self.execution is None:
             return ["The wizard closed before anything was installed; nothing was changed."]
+        if done is None:
+            log = self.install_log_path()
+            return ["The install did not finish." + (f" Its log: {log}" if log else "")]
         return exit_summary(done, prepared.plan.target if prepared else None, session.machine.os if session.machine else "linux")
 
     def _on_hangup(self) -> None:
@@ -245,7 +250,14 @@ class WizardApp(App[int]):
             from wizard.engine import Execution
 
             factory = Execution
-        execution = self.execution = factory(prepared, buffer)
+        self.run_done = None
+
+        def emit(event: Event) -> None:
+            buffer(event)
+            if isinstance(event, Done):  # for the exit summary, however the app ends
+                self.run_done = event
+
+        execution = self.execution = factory(prepared, emit)
         ended = self.install_ended = threading.Event()
 
         def run() -> int:

@@ -72,7 +72,7 @@ class Switch(Checkbox, inherit_bindings=False):
         return f"{self.text}: {'on' if value else 'off'}"
 
     def watch_value(self) -> None:
-        super().watch_value()   # which posts Changed
+        super().watch_value()  # which posts Changed
         self.label = self._describe(self.value)
 
 

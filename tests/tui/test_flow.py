@@ -150,6 +150,7 @@ async def test_ctrl_q_asks_during_an_install_and_cancels_it(tmp_path: Path) -> N
         await pilot.press("ctrl+q", "y")
         await wait_for(pilot, lambda: gates.cancelled.is_set())
     assert app.return_value == 130
+    assert app.exit_lines[0] == "✗ interrupted (exit code 130)"  # the terminal is told what happened
 
 
 async def test_ctrl_q_outside_an_install_quits_at_once(tmp_path: Path) -> None:
