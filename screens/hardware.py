@@ -11,6 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from screens.base import WizardScreen
 from wizard.advice import machine_warnings
@@ -51,8 +52,10 @@ class HardwareScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="detect")
     def detect(self) -> None:
+        """Exclusive, and its result dropped once cancelled (the screen was left meanwhile)."""
         machine = self.wizard.detect()
-        self.app.call_from_thread(self.detected, machine)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.detected, machine)
 
     def detected(self, machine: Machine) -> None:
         self.wizard.machine_ready(machine)
