@@ -141,7 +141,8 @@ class WizardApp(App[int]):
 
     def stage_of(self, screen: WizardScreen) -> int:
         """The screen's place in the flow, from 0."""
-        return next(i for i, stage in enumerate(FLOW) if stage.screen == type(screen).__name__)
+        names = {cls.__name__ for cls in type(screen).__mro__}  # a subclass keeps its stage
+        return next(i for i, stage in enumerate(FLOW) if stage.screen in names)
 
     def step_title(self, screen: WizardScreen) -> str:
         i = self.stage_of(screen)
