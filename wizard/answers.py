@@ -52,6 +52,8 @@ class Index(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class Options(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     upgrade_pip: Annotated[bool, msgspec.Meta(description="Upgrade pip in the new environment first, as the seeds do.")] = True
     verify: Annotated[bool, msgspec.Meta(description="Run the verification checks after installing.")] = True
+    installer: Annotated[Literal["pip", "uv"], msgspec.Meta(description="What installs the packages: pip, or uv (faster, same requirements).")] = "pip"
+    jupyter_kernel: Annotated[bool, msgspec.Meta(description="Register the environment as a Jupyter kernel.")] = False
 
 
 class Answers(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
