@@ -113,7 +113,8 @@ def wizard(prepared: Prepared, key_every: float | None) -> tuple[float, list[flo
 
     async def drive(pilot: Pilot[object]) -> None:
         loop = asyncio.get_running_loop()
-        screen = ProbedInstall(prepared)
+        app.session.prepared = prepared
+        screen = ProbedInstall()
         screen.shown_done = asyncio.Event()
         await app.push_screen(screen)
         stop = threading.Event()

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 TOO_SMALL = f"terminal too small (needs {MIN_WIDTH}×{MIN_HEIGHT})"
-STEPS = ("Welcome", "Hardware", "Python environment", "Frameworks", "Review", "Install", "Verify", "Done")
 
 
 class TooSmall(Static):
@@ -35,10 +34,11 @@ class PrimaryButton(Button, inherit_bindings=False):
 
 
 class WizardScreen(Screen[None]):
-    """One step of the wizard. Subclasses set STEP, compose their body in `body()`, and put their
-    primary action in `action_primary`; the primary button gets focus when the screen opens."""
+    """One stage of the app's flow. Subclasses compose their body in `body()`, put their primary
+    action in `action_primary` (which ends in `self.wizard.advance()`), and keep what the person
+    chose in the session in `keep_choices`. They take no constructor arguments: what they show is
+    in `self.wizard.session`."""
 
-    STEP: ClassVar[int] = 0
     PRIMARY_LABEL: ClassVar[str] = "Next"
     BACK: ClassVar[bool] = True
     AUTO_FOCUS = "#primary"
@@ -50,7 +50,7 @@ class WizardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TooSmall()
-        yield Static(f"Step {self.STEP} of {len(STEPS)}: {STEPS[self.STEP - 1]}", classes="step-title", markup=False)
+        yield Static(self.wizard.step_title(self), classes="step-title", markup=False)
         yield from self.body()
         with Horizontal(classes="buttons"):
             yield from self.buttons()
@@ -70,10 +70,15 @@ class WizardScreen(Screen[None]):
         return True
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.wizard.back()
+
+    def keep_choices(self) -> None:
+        """Put the form's choices into the session, so going back and forward again keeps them."""
 
     def action_primary(self) -> None:
-        """The screen's main action (Next, Install, Finish); subclasses validate first."""
+        """The screen's main action (Next, Install, Finish); subclasses validate, keep their choices, then advance."""
+        self.keep_choices()
+        self.wizard.advance()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -18,5 +18,4 @@ class ChoiceList(OptionList):
 class MultiChoiceList(SelectionList[str]):
     """A multi-choice list: Space toggles, Enter runs the screen's primary action."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "screen.primary", "Next"),
-                                             Binding("space", "select", "Toggle")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "screen.primary", "Next"), Binding("space", "select", "Toggle")]

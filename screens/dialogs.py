@@ -53,8 +53,7 @@ class ErrorScreen(WizardModal):
 
     CSS_PATH = "dialogs.tcss"
     AUTO_FOCUS = "#quit"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "answer(True)", "Quit"),
-                                             Binding("escape", "answer(False)", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "answer(True)", "Quit"), Binding("escape", "answer(False)", "Back")]
 
     def __init__(self, message: str, logs: list[tuple[str, str]]) -> None:
         super().__init__()

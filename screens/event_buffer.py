@@ -25,7 +25,7 @@ class Batch:
     lines: list[str] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     progress: Progress | None = None
-    dropped: int = 0     # output lines that were not kept for the screen (the log file has them)
+    dropped: int = 0  # output lines that were not kept for the screen (the log file has them)
 
 
 def log_line(event: Event) -> str | None:

@@ -1,17 +1,13 @@
-"""Step 4: profiles and frameworks, each with the build it gets on this machine and why, plus
+"""Profiles and frameworks, each with the build it gets on this machine and why, plus
 extra packages checked as PEP 508 while they are typed.
 
-The build shown is the engine's own `wizard.builds.decide` for that framework; what cannot run
-here (no fitting Python, no build for the requested accelerator) is greyed out with the reason.
+The build shown is the engine's own answer for that framework (`wizard.advice.framework_availability`,
+the planner's choice of Python and build); what cannot run here is struck through with the reason.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import msgspec
-from packaging.specifiers import SpecifierSet
-from packaging.version import Version
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -21,24 +17,11 @@ from textual.widgets.selection_list import Selection
 
 from screens.base import WizardScreen
 from screens.choices import ChoiceList, MultiChoiceList
+from wizard.advice import Availability, framework_availability
 from wizard.answers import Answers, semantic_problems
-from wizard.builds import decide
 from wizard.catalog import Catalog, expand
-from wizard.detect_render import not_a_target_because
-from wizard.machine import Machine
-from wizard.plan import Decision
-from wizard.problems import RequestError
-from wizard.pythons import parse_python_request
 
 NO_PROFILE = "-"
-
-
-@dataclass(frozen=True)
-class Availability:
-    """What a framework gets here: its build decision, or why it cannot be installed."""
-
-    decision: Decision | None
-    problem: str | None
 
 
 def split_requirements(text: str) -> list[str]:
@@ -50,7 +33,7 @@ def split_requirements(text: str) -> list[str]:
     for i, ch in enumerate(text):
         depth += ch == "["
         depth -= ch == "]"
-        if ch == "," and depth <= 0 and (text[i + 1:].lstrip()[:1].isalnum() or text[i + 1:].lstrip()[:1] == "-"):
+        if ch == "," and depth <= 0 and (text[i + 1 :].lstrip()[:1].isalnum() or text[i + 1 :].lstrip()[:1] == "-"):
             parts.append(text[start:i])
             start = i + 1
     parts.append(text[start:])
@@ -62,48 +45,11 @@ def package_problems(answers: Answers, catalog: Catalog) -> list[str]:
     return [p.message for p in semantic_problems(answers, catalog) if p.path.startswith("$.packages")]
 
 
-def python_problem(spec_text: str, answers: Answers, machine: Machine) -> str | None:
-    """Why no interpreter this setup may use fits the framework's Python range, or None."""
-    env = answers.environment
-    if env.kind == "existing":
-        return None   # the environment's own Python: the plan checks it
-    spec = SpecifierSet(spec_text)
-    usable = [p for p in machine.pythons if not_a_target_because(p) is None]
-    if env.python:
-        try:
-            request = parse_python_request(env.python)
-        except ValueError:
-            return None
-        usable = [p for p in usable if request.accepts(p)]
-        if not usable:
-            return None   # an interpreter outside the detected list: the plan probes it
-        if not any(spec.contains(Version(p.version), prereleases=True) for p in usable):
-            return f"needs Python {spec_text}; the chosen interpreter is {usable[0].version}"
-        return None
-    if not any(spec.contains(Version(p.version), prereleases=True) for p in usable):
-        have = ", ".join(p.version for p in usable) or "none"
-        return f"needs Python {spec_text}; usable interpreters here: {have}"
-    return None
-
-
-def availability(fid: str, answers: Answers, machine: Machine, catalog: Catalog) -> Availability:
-    fw = catalog.frameworks[fid]
-    problem = python_problem(fw.python, answers, machine)
-    if problem:
-        return Availability(None, problem)
-    custom_index = bool(answers.index.url or answers.index.offline)
-    try:
-        return Availability(decide([fid], machine, answers.accelerator, catalog, custom_index)[0], None)
-    except RequestError as exc:
-        return Availability(None, exc.message + (f" ({exc.hint})" if exc.hint else ""))
-
-
 class FrameworksScreen(WizardScreen):
     CSS_PATH = "frameworks.tcss"
-    STEP = 4
 
     available: dict[str, Availability]
-    explicit: list[str]   # frameworks ticked one by one, in the order the answers list them
+    explicit: list[str]  # frameworks ticked one by one, in the order the answers list them
 
     # -- what the form says ---------------------------------------------------------------------------
 
@@ -112,15 +58,16 @@ class FrameworksScreen(WizardScreen):
         return option.id if option is not None and option.id != NO_PROFILE else None
 
     def expanded(self) -> list[str]:
-        return expand(self.wizard.catalog, self.profile(), self.explicit)
+        return expand(self.wizard.session.catalog, self.profile(), self.explicit)
 
     def form_answers(self) -> Answers:
         packages = split_requirements(self.query_one("#packages", Input).value)
-        return msgspec.structs.replace(self.wizard.answers, profile=self.profile(), frameworks=list(self.explicit),
-                                       packages=packages)
+        return msgspec.structs.replace(
+            self.wizard.session.answers, profile=self.profile(), frameworks=list(self.explicit), packages=packages
+        )
 
     def profile_problem(self, pid: str) -> str | None:
-        catalog = self.wizard.catalog
+        catalog = self.wizard.session.catalog
         for fid in expand(catalog, pid, []):
             problem = self.available[fid].problem
             if problem:
@@ -130,49 +77,62 @@ class FrameworksScreen(WizardScreen):
     # -- composing and refreshing ---------------------------------------------------------------------
 
     def body(self) -> ComposeResult:
-        catalog = self.wizard.catalog
-        answers = self.wizard.answers
-        machine = self.wizard.machine
+        catalog = self.wizard.session.catalog
+        answers = self.wizard.session.answers
+        machine = self.wizard.session.machine
         assert machine is not None, "the hardware screen comes first"
-        self.available = {fid: availability(fid, answers, machine, catalog) for fid in catalog.frameworks}
+        self.available = {fid: framework_availability(fid, answers, machine, catalog) for fid in catalog.frameworks}
         self.explicit = list(answers.frameworks)
         profiles = [Option(Content("None: choose frameworks below"), id=NO_PROFILE)]
         for pid, prof in catalog.profiles.items():
             problem = self.profile_problem(pid)
-            profiles.append(Option(Content(prof.title + (" (cannot run here)" if problem else "")), id=pid,
-                                   disabled=bool(problem) and pid != answers.profile))
+            profiles.append(
+                Option(
+                    Content(prof.title + (" (cannot run here)" if problem else "")),
+                    id=pid,
+                    disabled=bool(problem) and pid != answers.profile,
+                )
+            )
         with Horizontal(classes="columns"):
             with Vertical(classes="choices"):
                 yield Label("Profile")
                 yield ChoiceList(*profiles, id="profile")
                 yield Label("Frameworks (Space toggles)")
-                yield MultiChoiceList(*(Selection(Content(catalog.frameworks[fid].title), fid, id=fid)
-                                        for fid in catalog.frameworks), id="frameworks")
+                yield MultiChoiceList(
+                    *(Selection(Content(catalog.frameworks[fid].title), fid, id=fid) for fid in catalog.frameworks),
+                    id="frameworks",
+                )
             with Vertical(classes="side"):
                 with VerticalScroll(classes="details-box"):
                     yield Static(id="details", markup=False)
                 yield Label("Extra packages, comma-separated")
-                yield Input(", ".join(answers.packages), id="packages", placeholder="e.g. rich>=13, uvicorn[standard]",
-                            select_on_focus=False)
+                yield Input(
+                    ", ".join(answers.packages),
+                    id="packages",
+                    placeholder="e.g. rich>=13, uvicorn[standard]",
+                    select_on_focus=False,
+                )
                 yield Static(id="packages-check", markup=False)
 
     def _prompt(self, fid: str) -> Content:
-        """Title, the build it gets here, and why it is ticked when that is not the person's choice."""
-        fw = self.wizard.catalog.frameworks[fid]
+        """A tick mark that reads without colour, the title, the build it gets here, and why it is
+        ticked when that is not the person's choice."""
+        fw = self.wizard.session.catalog.frameworks[fid]
         avail = self.available[fid]
         if avail.problem:
-            return Content.styled(f"{fw.title:<12} unavailable", "dim strike")
+            return Content.styled(f"✗ {fw.title:<12} unavailable", "dim strike")
         variant = avail.decision.variant if fw.builds and avail.decision else ""
+        ticked = fid in self.expanded()
         tag = ""
-        if fid not in self.explicit and fid in self.expanded():
+        if fid not in self.explicit and ticked:
             profile = self.profile()
-            tag = "profile" if profile and fid in self.wizard.catalog.profiles[profile].frameworks else "needed"
-        return Content.assemble(f"{fw.title:<12} {variant:<7}", (tag, "italic dim"))
+            tag = "profile" if profile and fid in self.wizard.session.catalog.profiles[profile].frameworks else "needed"
+        return Content.assemble(f"{'✓' if ticked else '·'} {fw.title:<12} {variant:<7}", (tag, "italic dim"))
 
     def on_mount(self) -> None:
         self.query_one("#packages", Input).cursor_blink = self.wizard.cursor_blink
         profiles = self.query_one("#profile", ChoiceList)
-        profiles.highlighted = profiles.get_option_index(self.wizard.answers.profile or NO_PROFILE)
+        profiles.highlighted = profiles.get_option_index(self.wizard.session.answers.profile or NO_PROFILE)
         self.refresh_frameworks()
         self.refresh_packages()
 
@@ -182,7 +142,7 @@ class FrameworksScreen(WizardScreen):
         lst = self.query_one("#frameworks", MultiChoiceList)
         expanded = set(self.expanded())
         with lst.prevent(SelectionList.SelectedChanged):
-            for fid in self.wizard.catalog.frameworks:
+            for fid in self.wizard.session.catalog.frameworks:
                 if fid in expanded:
                     lst.select(fid)
                 else:
@@ -190,7 +150,7 @@ class FrameworksScreen(WizardScreen):
                 lst.replace_option_prompt(fid, self._prompt(fid))
 
     def refresh_packages(self) -> list[str]:
-        problems = package_problems(self.form_answers(), self.wizard.catalog)
+        problems = package_problems(self.form_answers(), self.wizard.session.catalog)
         check = self.query_one("#packages-check", Static)
         packages = split_requirements(self.query_one("#packages", Input).value)
         check.update(("✗ " + problems[0]) if problems else (f"✓ {len(packages)} extra package(s)" if packages else ""))
@@ -199,7 +159,7 @@ class FrameworksScreen(WizardScreen):
         return problems
 
     def show_framework(self, fid: str) -> None:
-        catalog = self.wizard.catalog
+        catalog = self.wizard.session.catalog
         fw = catalog.frameworks[fid]
         avail = self.available[fid]
         lines = [f"{fw.title}: {fw.summary}", ""]
@@ -220,7 +180,7 @@ class FrameworksScreen(WizardScreen):
         self.query_one("#details", Static).update("\n".join(lines))
 
     def show_profile(self, pid: str | None) -> None:
-        catalog = self.wizard.catalog
+        catalog = self.wizard.session.catalog
         if pid is None:
             text = "No profile: only the frameworks you tick below are installed."
         else:
@@ -240,7 +200,7 @@ class FrameworksScreen(WizardScreen):
             self.show_profile(self.profile())
 
     def on_selection_list_selection_highlighted(self, event: SelectionList.SelectionHighlighted) -> None:
-        if event.selection_list.has_focus:   # the list highlights its first entry on mount: not a choice
+        if event.selection_list.has_focus:  # the list highlights its first entry on mount: not a choice
             self.show_framework(str(event.selection.value))
 
     def on_descendant_focus(self) -> None:
@@ -254,11 +214,12 @@ class FrameworksScreen(WizardScreen):
         if fid in self.explicit:
             self.explicit.remove(fid)
         elif self.available[fid].problem:
-            self.notify(f"{self.wizard.catalog.frameworks[fid].title} cannot be installed here: "
-                        f"{self.available[fid].problem}", severity="warning")
+            self.notify(
+                f"{self.wizard.session.catalog.frameworks[fid].title} cannot be installed here: {self.available[fid].problem}",
+                severity="warning",
+            )
         elif fid in self.expanded():
-            self.notify("Included by the profile or needed by another framework: change those to drop it.",
-                        severity="warning")
+            self.notify("Included by the profile or needed by another framework: change those to drop it.", severity="warning")
         else:
             self.explicit.append(fid)
         self.refresh_frameworks()
@@ -271,15 +232,15 @@ class FrameworksScreen(WizardScreen):
         event.stop()
         self.action_primary()
 
+    def keep_choices(self) -> None:
+        self.wizard.session.answers = self.form_answers()
+
     def action_primary(self) -> None:
         problem = self.form_problem()
         if problem:
             self.notify(problem, severity="error")
             return
-        self.wizard.answers = self.form_answers()
-        from screens.review import ReviewScreen
-
-        self.app.push_screen(ReviewScreen())
+        super().action_primary()
 
     def form_problem(self) -> str | None:
         packages = self.refresh_packages()
@@ -293,5 +254,5 @@ class FrameworksScreen(WizardScreen):
         for fid in expanded:
             problem = self.available[fid].problem
             if problem:
-                return f"{self.wizard.catalog.frameworks[fid].title} cannot be installed here: {problem}"
+                return f"{self.wizard.session.catalog.frameworks[fid].title} cannot be installed here: {problem}"
         return None

@@ -1,21 +1,20 @@
-"""Step 2: the machine as the planner sees it. Detection runs in a worker thread (it probes every
+"""The machine as the planner sees it. Detection runs in a worker thread (it probes every
 interpreter and the GPU driver), so the screen paints at once and fills in."""
 
 from __future__ import annotations
 
 import re
 
-from packaging.version import InvalidVersion, Version
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
-from textual.worker import Worker
+from textual.worker import get_current_worker
 
 from screens.base import WizardScreen
-from wizard.builds import min_driver
-from wizard.catalog import Catalog, expand
+from wizard.advice import machine_warnings
 from wizard.detect_render import render_machine
 from wizard.machine import Machine
 
@@ -23,34 +22,14 @@ DETECTING = "Detecting the hardware and the Python interpreters…"
 LABELLED = re.compile(r"^(\S.*?) {2,}(.*)$")
 
 
-def setup_warnings(machine: Machine, catalog: Catalog) -> list[str]:
-    """What this machine means for a setup, beyond the detection summary's own warnings: a driver
-    too old for current CUDA builds, and less disk than the largest profile needs."""
-    out = []
-    driver = machine.nvidia.driver if machine.nvidia else None
-    need = min_driver(machine, catalog, 12)
-    try:
-        old = driver is not None and need is not None and Version(driver) < Version(need)
-    except InvalidVersion:
-        old = False
-    if old:
-        out.append(f"driver {driver} is older than {need}, the oldest that runs CUDA 12 builds: frameworks get "
-                   "older CUDA builds or CPU builds here; a newer driver gives current ones")
-    largest = max((sum(catalog.frameworks[f].size_mb for f in expand(catalog, p, [])) for p in catalog.profiles),
-                  default=0) * 1_000_000
-    free = machine.disk_free_bytes
-    if free is not None and free < largest:
-        out.append(f"{free / 1e9:.1f} GB free: the largest profile needs about {largest / 1e9:.1f} GB")
-    return out
-
-
 def machine_table(summary: str, warnings: list[str]) -> Table:
     """`render_machine`'s "Label    text" lines as two columns, so a long line wraps under its text."""
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True, style="bold")
     table.add_column(ratio=1, overflow="fold")
-    rows = [(m.group(1), m.group(2)) if m else ("", line.strip())
-            for line in summary.splitlines() for m in [LABELLED.match(line)]]
+    rows = [
+        (m.group(1), m.group(2)) if m else ("", line.strip()) for line in summary.splitlines() for m in [LABELLED.match(line)]
+    ]
     for label, text in rows + [("Warning", w) for w in warnings]:
         table.add_row(label, Text(text, style="yellow" if label == "Warning" or "not usable" in text else ""))
     return table
@@ -58,7 +37,6 @@ def machine_table(summary: str, warnings: list[str]) -> Table:
 
 class HardwareScreen(WizardScreen):
     CSS_PATH = "hardware.tcss"
-    STEP = 2
 
     def body(self) -> ComposeResult:
         with VerticalScroll(classes="content"):
@@ -66,26 +44,31 @@ class HardwareScreen(WizardScreen):
             yield Static(DETECTING, id="machine", markup=False)
 
     def on_mount(self) -> None:
-        if self.wizard.machine is not None:
-            self.show(self.wizard.machine)
+        machine = self.wizard.session.machine
+        if machine is not None:
+            self.detected(machine)
         else:
-            self.run_worker(self.wizard.detect, name="detect", thread=True, exit_on_error=False)
+            self.detect()
 
-    def work_done(self, worker: Worker[object]) -> None:
-        if worker.name == "detect" and isinstance(worker.result, Machine):
-            self.wizard.machine = worker.result
-            self.show(worker.result)
+    @work(thread=True, exclusive=True, exit_on_error=False, name="detect")
+    def detect(self) -> None:
+        """Exclusive, and its result dropped once cancelled (the screen was left meanwhile)."""
+        machine = self.wizard.detect()
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.detected, machine)
+
+    def detected(self, machine: Machine) -> None:
+        self.wizard.machine_ready(machine)
+        self.show(machine)
 
     def show(self, machine: Machine) -> None:
-        source = self.wizard.machine_source
+        source = self.wizard.session.machine_source
         self.query_one("#source", Static).update(f"From the machine file {source}" if source else "Detected on this machine")
-        warnings = setup_warnings(machine, self.wizard.catalog)
+        warnings = machine_warnings(machine, self.wizard.session.catalog)
         self.query_one("#machine", Static).update(machine_table(render_machine(machine), warnings))
 
     def action_primary(self) -> None:
-        if self.wizard.machine is None:
+        if self.wizard.session.machine is None:
             self.notify("Still detecting; a moment.", severity="warning")
             return
-        from screens.environment import EnvironmentScreen
-
-        self.app.push_screen(EnvironmentScreen())
+        self.wizard.advance()

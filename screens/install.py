@@ -1,4 +1,4 @@
-"""Step 6: the install, live. Overall progress by step, bytes of the current download, a spinner
+"""The install, live. Overall progress by step, bytes of the current download, a spinner
 while pip works without reporting progress, elapsed time, and the output in a bounded `Log`.
 
 The app owns the install thread; this screen only drains its events every 50 ms, so a flood of
@@ -8,7 +8,6 @@ and a confirmation (Enter never cancels); afterwards the screen says what state 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -19,8 +18,10 @@ from textual.widgets import Label, Log, ProgressBar, Static
 from screens.base import WizardScreen
 from screens.dialogs import ConfirmScreen
 from screens.event_buffer import Batch, EventBuffer
-from wizard.engine import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, Prepared
+from wizard.advice import pip_phase, run_state
+from wizard.engine import Prepared
 from wizard.events import Check, Diagnosis, Done, Error, PlanReady, Progress, StepFinished, StepStarted
+from wizard.exit_codes import EXIT_OK
 
 TICK_S = 0.05
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -39,34 +40,8 @@ def clock_text(seconds: float) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
-def environment_state(done: Done, prepared: Prepared, started: list[StepStarted], finished: dict[str, StepFinished]) -> str:
-    """What a person needs to know after the run: is the environment usable, partly there, or absent."""
-    target = prepared.plan.target
-    ok_steps = [s.title for s in started if finished.get(s.step) and finished[s.step].status in ("ok", "skipped")]
-    stopped = next((s for s in started if s.step not in finished or finished[s.step].status in ("failed", "cancelled")), None)
-    if done.exit_code == EXIT_OK:
-        return f"✓ The environment at {target.path} is ready."
-    if done.exit_code == EXIT_INVALID:
-        return f"✗ The preflight {done.summary}. Nothing was created or installed."
-    failed_checks = done.exit_code != EXIT_INTERRUPTED and stopped is None
-    if failed_checks:
-        return f"✗ Everything installed into {target.path}, but some checks failed: see the next screen."
-    verb = "Cancelled" if done.exit_code == EXIT_INTERRUPTED else "Failed"
-    where = f" during step {stopped.index} ({stopped.title})" if stopped else ""
-    if done.environment:
-        kept = f" Finished: {', '.join(ok_steps)}." if ok_steps else ""
-        return (f"{verb}{where}. The environment at {target.path} exists but is not complete.{kept} "
-                "Packages of the interrupted step may be partly installed. Run the wizard again with the same "
-                "answers to finish: finished steps are skipped.")
-    if target.kind != "existing" and not target.reuse and Path(target.path).exists():
-        return (f"{verb}{where}, while the environment was being created: {target.path} is incomplete and not "
-                "usable. Delete it before trying again.")
-    return f"{verb}{where}. Nothing was created."
-
-
 class InstallScreen(WizardScreen):
     CSS_PATH = "install.tcss"
-    STEP = 6
     BACK = False
     AUTO_FOCUS = "#log"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -74,20 +49,30 @@ class InstallScreen(WizardScreen):
         Binding("escape", "back", "Back to review"),
     ]
 
-    def __init__(self, prepared: Prepared) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.prepared = prepared
         self.buffer: EventBuffer | None = None
-        self.started: list[StepStarted] = []
-        self.finished: dict[str, StepFinished] = {}
-        self.checks: list[Check] = []
-        self.diagnoses: list[Diagnosis] = []
-        self.done: Done | None = None
-        self.total = len(prepared.plan.steps)
         self.began = 0.0
         self.ended: float | None = None
         self.cancelling = False
         self.shown: dict[str, str] = {}
+        self.phase = ""  # what pip says it is doing, for its silent stretches
+        self.follow = True  # the log follows new lines until the person scrolls up
+        self.followed_to = 0.0  # where following left the log's scroll position
+
+    @property
+    def prepared(self) -> Prepared:
+        prepared = self.wizard.session.prepared
+        assert prepared is not None, "the review screen plans first"
+        return prepared
+
+    @property
+    def total(self) -> int:
+        return len(self.prepared.plan.steps)
+
+    @property
+    def done(self) -> Done | None:
+        return self.wizard.session.run.done
 
     def body(self) -> ComposeResult:
         with Horizontal(classes="row", id="head-row"):
@@ -95,8 +80,7 @@ class InstallScreen(WizardScreen):
             yield Static("0:00", id="elapsed", markup=False)
         with Horizontal(classes="row"):
             yield Label("Steps   ", classes="row-label")
-            yield ProgressBar(total=self.total, show_eta=False, show_percentage=False, id="steps",
-                              clock=self.wizard.clock)
+            yield ProgressBar(total=self.total, show_eta=False, show_percentage=False, id="steps", clock=self.wizard.clock)
             yield Static(f"0 of {self.total} done", id="steps-text", markup=False)
         yield Static("Starting…", id="current", markup=False)
         with Horizontal(classes="row", id="download-row"):
@@ -114,7 +98,7 @@ class InstallScreen(WizardScreen):
             self.query_one(f"#{widget_id}", Static).update(text, layout=False)
 
     def on_mount(self) -> None:
-        self.query_one("#download-row").display = False
+        self.hide_download()
         self.query_one("#primary").display = False
         self.call_after_refresh(self.start)
 
@@ -122,8 +106,8 @@ class InstallScreen(WizardScreen):
         """Start the run once the screen has painted: laying out a new screen and streaming a flood
         would otherwise compete, and the person sees where they are before anything happens."""
         self.began = self.wizard.clock.time
-        self.buffer = self.wizard.start_install(self.prepared)
-        if self.cancelling:   # confirmed in the instant before the run began
+        self.buffer = self.wizard.start_install()
+        if self.cancelling:  # confirmed in the instant before the run began
             self.wizard.cancel_install()
         self.set_interval(TICK_S, self.tick)
 
@@ -144,9 +128,6 @@ class InstallScreen(WizardScreen):
             return not running
         return True
 
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
     def action_cancel_install(self) -> None:
         def answered(confirmed: bool | None) -> None:
             if confirmed and self.running:
@@ -155,67 +136,102 @@ class InstallScreen(WizardScreen):
                 self.show("current", "Cancelling: stopping pip and everything it started…")
                 self.refresh_bindings()
 
-        self.app.push_screen(ConfirmScreen("Cancel the install? pip and everything it started are stopped; the "
-                                           "environment may be left partly installed.",
-                                           yes="Cancel install", no="Keep installing"), answered)
+        self.app.push_screen(
+            ConfirmScreen(
+                "Cancel the install? pip and everything it started are stopped; the environment may be left partly installed.",
+                yes="Cancel install",
+                no="Keep installing",
+            ),
+            answered,
+        )
 
     def action_primary(self) -> None:
         if self.running:
-            return   # Enter during an install does nothing, least of all cancel
-        from screens.verify import VerifyScreen
-
-        self.app.push_screen(VerifyScreen(self.prepared, self.checks, self.diagnoses, self.done))
+            return  # Enter during an install does nothing, least of all cancel
+        self.wizard.advance()
 
     # -- the live view ----------------------------------------------------------------------------------
 
     def tick(self) -> None:
         worker = self.wizard.install_worker
-        ended = worker is not None and worker.is_finished   # read first: then every event it emitted is in the batch
+        ended = worker is not None and worker.is_finished  # read first: then every event it emitted is in the batch
         assert self.buffer is not None
         batch = self.buffer.drain()
         self.apply(batch)
         now = self.wizard.clock.time
         self.show("elapsed", clock_text((self.ended if self.ended is not None else now) - self.began))
-        if self.done is None and not self.cancelling and self.started:
-            last = self.started[-1]
-            if last.step not in self.finished:
+        run = self.wizard.session.run
+        if self.done is None and not self.cancelling and run.started:
+            last = run.started[-1]
+            if last.step not in run.finished:
                 frame = SPINNER[int(now * 10) % len(SPINNER)]
-                self.show("current", f"{frame} Step {last.index} of {last.total}: {last.title}")
+                phase = f" — {self.phase}" if self.phase else ""
+                self.show("current", f"{frame} Step {last.index} of {last.total}: {last.title}{phase}")
+        self.follow_end()
         if ended and self.done is None and self.ended is None:
             self.finish("The install stopped unexpectedly; the error screen said where the details are.")
 
-    def apply(self, batch: Batch) -> None:
+    def write_log(self, lines: list[str]) -> None:
+        self.follow_end()  # note a scroll up before the new lines move the end
+        self.query_one("#log", Log).write_lines(lines, scroll_end=False)
+        self.follow_end()
+
+    def follow_end(self) -> None:
+        """Keep the log at its end unless the person scrolled up. The log's own "was at the end"
+        test fails whenever the rows around it change height (the download bar, the outcome),
+        which froze the view during downloads; so following is decided here, once per tick."""
         log = self.query_one("#log", Log)
-        if batch.dropped:
-            log.write_line(f"… {batch.dropped} lines not shown here; the log file has all of them")
-        if batch.lines:
-            log.write_lines(batch.lines)
+        if log.scroll_y < self.followed_to:
+            self.follow = False
+        elif log.is_vertical_scroll_end:
+            self.follow = True
+        if self.follow and log.scroll_y != log.max_scroll_y:
+            log.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.followed_to = log.scroll_y
+
+    def apply(self, batch: Batch) -> None:
+        lines = ([f"… {batch.dropped} lines not shown here; the log file has all of them"] if batch.dropped else []) + batch.lines
+        run = self.wizard.session.run
+        for line in batch.lines:
+            self.phase = pip_phase(line) or self.phase
         for event in batch.events:
             if isinstance(event, PlanReady):
-                self.total = len(event.plan["steps"])
-                self.query_one("#steps", ProgressBar).update(total=self.total)
+                self.query_one("#steps", ProgressBar).update(total=len(event.plan["steps"]))
             elif isinstance(event, StepStarted):
-                self.started.append(event)
-                self.query_one("#download-row").display = False
+                run.started.append(event)
+                self.phase = ""
+                self.hide_download()
             elif isinstance(event, StepFinished):
-                self.finished[event.step] = event
-                self.query_one("#steps", ProgressBar).update(progress=len(self.finished))
-                self.show("steps-text", f"{len(self.finished)} of {self.total} done")
-                self.query_one("#download-row").display = False
+                run.finished[event.step] = event
+                completed = sum(f.status in ("ok", "skipped") for f in run.finished.values())
+                self.query_one("#steps", ProgressBar).update(progress=completed)
+                self.show("steps-text", f"{completed} of {self.total} done")
+                self.hide_download()
             elif isinstance(event, Check):
-                self.checks.append(event)
+                run.checks.append(event)
             elif isinstance(event, Diagnosis):
-                self.diagnoses.append(event)
-            elif isinstance(event, Error):   # the preflight refused: nothing was changed
-                log.write_line(f"error: {event.message}" + (f" (hint: {event.hint})" if event.hint else ""))
+                run.diagnoses.append(event)
+            elif isinstance(event, Error):  # the preflight refused: nothing was changed
+                lines.append(f"error: {event.message}" + (f" (hint: {event.hint})" if event.hint else ""))
             elif isinstance(event, Done):
-                self.done = event
-                self.finish(environment_state(event, self.prepared, self.started, self.finished))
-        if batch.progress is not None and batch.progress.step not in self.finished:
+                run.done = event
+        if lines:
+            self.write_log(lines)
+        if batch.progress is not None and batch.progress.step not in run.finished:
             self.show_download(batch.progress)
+        if self.done is not None and self.ended is None:
+            self.finish(run_state(self.done, self.prepared.plan.target, run.started, run.finished))
+
+    def hide_download(self) -> None:
+        self.query_one("#download-row").visible = False
 
     def show_download(self, progress: Progress) -> None:
-        self.query_one("#download-row").display = True
+        """The current file's bytes; once it is all there the bar goes, so it never stands at a
+        finished file while pip works on."""
+        if progress.total and progress.done >= progress.total:
+            self.hide_download()
+            return
+        self.query_one("#download-row").visible = True
         self.query_one("#download", ProgressBar).update(total=progress.total or None, progress=progress.done)
         text = size_text(progress.done) + (f" of {size_text(progress.total)}" if progress.total else "")
         self.show("download-text", text)
@@ -224,6 +240,7 @@ class InstallScreen(WizardScreen):
         self.ended = self.wizard.clock.time
         ok = self.done is not None and self.done.exit_code == EXIT_OK
         self.show("current", self.done.summary.capitalize() if self.done else "Stopped")
+        self.hide_download()
         outcome = self.query_one("#outcome", Static)
         outcome.update(message)
         outcome.set_class(ok, "ok")

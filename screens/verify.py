@@ -1,4 +1,4 @@
-"""Step 7: each check the engine ran inside the new environment, ✓ or ✗ with its detail, and the
+"""Each check the engine ran inside the new environment, ✓ or ✗ with its detail, and the
 diagnoses behind failed or suspicious checks, worded as the headless output words them."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from screens.base import WizardScreen
+from wizard.advice import SEEDS
 from wizard.engine import Prepared
-from wizard.events import Check, Diagnosis, Done
+from wizard.events import Check, Diagnosis
 from wizard.output import render_diagnosis
 
 
@@ -20,7 +21,7 @@ def checks_table(checks: list[Check]) -> Table:
     """One row per check: mark, name, and the detail wrapping in its own column."""
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True)
-    table.add_column(no_wrap=True, style="bold", max_width=28)
+    table.add_column(style="bold", max_width=30, overflow="fold")  # names wrap, never cut
     table.add_column(ratio=1, overflow="fold")
     for c in checks:
         table.add_row(Text("✓", style="bold green") if c.ok else Text("✗", style="bold red"), c.check, c.detail)
@@ -51,21 +52,16 @@ def summary(checks: list[Check], diagnoses: list[Diagnosis], prepared: Prepared)
 
 class VerifyScreen(WizardScreen):
     CSS_PATH = "verify.tcss"
-    STEP = 7
-
-    def __init__(self, prepared: Prepared, checks: list[Check], diagnoses: list[Diagnosis], done: Done | None) -> None:
-        super().__init__()
-        self.prepared, self.checks, self.diagnoses, self.done = prepared, checks, diagnoses, done
 
     def body(self) -> ComposeResult:
-        head = summary(self.checks, self.diagnoses, self.prepared)
-        bad = any(not c.ok for c in self.checks) or any(d.severity == "error" for d in self.diagnoses)
+        session = self.wizard.session
+        run = session.run
+        assert session.prepared is not None
+        head = summary(run.checks, run.diagnoses, session.prepared)
+        bad = any(not c.ok for c in run.checks) or any(d.severity == "error" for d in run.diagnoses)
         yield Static(head, id="summary", classes="problem" if bad else "ok", markup=False)
-        parts = [checks_table(self.checks)] + ([Text(), diagnoses_text(self.diagnoses)] if self.diagnoses else [])
+        parts = [checks_table(run.checks)] + ([Text(), diagnoses_text(run.diagnoses)] if run.diagnoses else [])
+        if any(c.check.startswith("seeds") for c in run.checks):
+            parts += [Text(), Text(SEEDS, style="dim")]
         with VerticalScroll(id="checks-box"):
             yield Static(Group(*parts), id="checks", markup=False)
-
-    def action_primary(self) -> None:
-        from screens.done import DoneScreen
-
-        self.app.push_screen(DoneScreen(self.prepared, self.done))

@@ -1,4 +1,4 @@
-"""Step 1: what will happen, the keys, and where the logs go."""
+"""What will happen, the keys, and where the logs go."""
 
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ This wizard sets up a Python environment for LLM work, a screen at a time:
 
   1. It looks at this machine: GPUs, driver, disk and Python interpreters.
   2. You choose where the environment goes and which Python makes it.
-  3. You choose frameworks; each shows the build it gets here, and why.
-  4. You review the whole plan, every command, before anything changes.
-  5. It installs with live progress, then proves the result works.
+  3. Options: accelerator, package index, installer; Enter keeps defaults.
+  4. You choose frameworks; each shows the build it gets here, and why.
+  5. You review the whole plan, every command, before anything changes.
+  6. It installs with live progress, then proves the result works.
 
 Nothing changes on disk until you choose Install on the review screen."""
 
-KEYS = ("Enter next · Esc back · Tab/Shift+Tab move · Space toggle · ↑↓ choose\n"
-        "      Ctrl+Q quit (asks first while installing)")
+KEYS = "Enter next · Esc back · Tab/Shift+Tab move · Space toggle · ↑↓ choose\n      Ctrl+Q quit (asks first while installing)"
 
 
 class WelcomeScreen(WizardScreen):
@@ -33,17 +33,15 @@ class WelcomeScreen(WizardScreen):
 
     # welcome.tcss is loaded with the app's own CSS (screens/app.py): loading a screen's CSS restyles
     # every widget, which the first frame should not pay for.
-    STEP = 1
     PRIMARY_LABEL = "Set up a new environment"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "primary", "Set up"), Binding("m", "manage", "Manage environments")]
     BACK = False
 
     def body(self) -> ComposeResult:
-        app = self.wizard
+        app = self.wizard.session
         text = Text(WHAT_HAPPENS + "\n\n")
         if app.prefill_source:
-            text.append(f"Choices prefilled from {app.prefill_source}: Enter on each screen accepts them.\n",
-                        style="bold")
+            text.append(f"Choices prefilled from {app.prefill_source}: Enter on each screen accepts them.\n", style="bold")
         if app.machine_source:
             text.append(f"Planning for the machine described in {app.machine_source}.\n", style="bold")
         if app.prefill_source or app.machine_source:
@@ -70,8 +68,3 @@ class WelcomeScreen(WizardScreen):
         from screens.manage import ManageScreen
 
         self.app.push_screen(ManageScreen())
-
-    def action_primary(self) -> None:
-        from screens.hardware import HardwareScreen
-
-        self.app.push_screen(HardwareScreen())

@@ -50,3 +50,15 @@ def _fresh_index_server(request: pytest.FixtureRequest) -> Iterator[None]:
 def pip_env() -> dict[str, str]:
     """clean_pip_env(): os.environ without PIP_* and without pip config files, for pip subprocesses."""
     return clean_pip_env()
+
+
+# -- test tiers -----------------------------------------------------------------------------------
+
+# A test that asks for one of these runs real pip against a real venv: `pytest -m "not integration"` skips it.
+_INTEGRATION_FIXTURES = {"index_server", "wheelhouse", "pip_env", "pip_venv"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)

@@ -455,6 +455,12 @@ def test_a_new_torch_release_is_a_data_change(tmp_path: Path) -> None:
     assert plan.decisions[0].packages == ("torch==2.16.*",) and plan.decisions[0].variant == "cu128"
 
 
+def test_torchvision_asked_about_alone_follows_the_torch_build() -> None:
+    """The frameworks screen asks one framework at a time."""
+    [d] = builds.decide(["torchvision"], machine(RTX5090, driver="570.124.04"), "auto", CATALOG, False)
+    assert (d.framework, d.variant, d.packages, d.index_url) == ("torchvision", "cu128", ("torchvision==0.26.*",), TORCH + "cu128")
+
+
 def test_decide_without_a_python_gives_what_the_hardware_allows() -> None:
     """The TUI's frameworks screen asks before a Python is chosen."""
     [d] = builds.decide(["pytorch"], machine(RTX5090, driver="570.124.04"), "auto", CATALOG, False)

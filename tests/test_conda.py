@@ -60,7 +60,7 @@ def test_an_interpreter_path_is_refused_and_a_version_honoured(conda_root: Path,
         _plan(Environment(kind="conda", path=str(tmp_path / "e"), python="/usr/bin/python3"), [])
     plan = _plan(Environment(kind="conda", path=str(tmp_path / "e"), python="3.11"), ["jax"])
     assert plan.target.python_version == "3.11"
-    assert plan.decisions[0].packages == ("jax==0.10.*",)   # JAX 0.11 dropped Python 3.11
+    assert plan.decisions[0].packages == ("jax==0.10.*",)
 
 
 @pytest.mark.skipif(not any(pyenv_versions().glob("3.11.*")), reason="needs pyenv's Python 3.11")

@@ -110,15 +110,16 @@ def test_a_wizard_made_environment_broken_two_ways(index_server: IndexServer, wh
     meta = env / ".wizard"
     setup_report = (meta / "report.json").read_text()
 
+    before = files_of(env)
     ok = doctor(env, machine, run_env, "--json")
     assert ok.code == 0, ok.stdout
+    assert files_of(env) == before   # changes nothing, even in an environment the wizard made
     files = ok.of("done")[0]["files"]
-    assert Path(files["report_json"]) == meta / "doctor-report.json" and Path(files["log"]).parent == meta / "logs"
-    assert (meta / "report.json").read_text() == setup_report and ok.of("report") == []
-    written = json.loads((meta / "doctor-report.json").read_text())
-    assert {"name": "wizlab-gamma", "version": "2.0"} in written["packages"] and written["exit_code"] == 0
-    assert "PyTorch version" in written["collect_env"] and "transformers version" in written["transformers_env"]
-    assert "## Checks" in (meta / "doctor-report.md").read_text()
+    assert list(files) == ["log"] and Path(files["log"]).parent == tmp_path / "state" / "logs"
+    assert (meta / "report.json").read_text() == setup_report
+    [printed] = [e["report"] for e in ok.of("report")]
+    assert {"name": "wizlab-gamma", "version": "2.0"} in printed["packages"] and printed["exit_code"] == 0
+    assert "PyTorch version" in printed["collect_env"] and "transformers version" in printed["transformers_env"]
 
     python = env / "bin" / "python"
     pip(python, "uninstall", "-y", "wizlab-beta", env=pip_env)                                 # a dependency removed

@@ -19,6 +19,7 @@ def test_engine_never_imports_textual() -> None:
 
 
 @pytest.mark.network
+@pytest.mark.integration
 def test_pip_install_dot_into_fresh_venv_finds_assets(tmp_path: Path) -> None:
     src = tmp_path / "src"
     shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(".venv", ".git", "*.egg-info", "build", "__pycache__", ".bench"))

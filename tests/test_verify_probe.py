@@ -4,6 +4,7 @@ check costs only its own group."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,28 @@ def test_imports_name_what_is_broken_and_what_is_missing(venv: Path) -> None:
     assert rows["wizlab-ok"]["location"].endswith("wizlab_ok/__init__.py") and rows["wizlab-meta"]["module"] is None
     packages = {p["name"]: p for p in checks["environment: installed distributions"].data["packages"]}
     assert packages["wizlab-ok"]["version"] == "1.0" and packages["wizlab-ok"]["installer"] == "pip"
+
+
+def test_an_import_that_needs_an_uninstalled_optional_package_is_not_a_failure(venv: Path) -> None:
+    """ipykernel brings matplotlib-inline, whose import needs matplotlib, which it does not require."""
+    site = site_packages(venv)
+    needs = "import wizlab_plot\n"
+    add_distribution(site, "wizlab-inline", "1.0", {"wizlab_inline/__init__.py": needs})
+    add_distribution(site, "wizlab-needs-dep", "1.0", {"wizlab_needs_dep/__init__.py": "import wizlab_dep\n"},
+                     requires=("wizlab-dep>=1",))
+    add_distribution(site, "wizlab-needs-present", "1.0", {"wizlab_needs_present/__init__.py": "import wizlab_inner.gone\n"})
+    add_distribution(site, "wizlab-inner", "1.0", {"wizlab_inner/__init__.py": ""})
+    every = probe(venv, {"frameworks": [], "packages": [], "machine": {"os": "linux"}})["import: every installed distribution"]
+    rows = {r["name"]: r for r in every.data["distributions"]}
+    assert rows["wizlab-inline"]["needs_optional"] == "wizlab_plot"
+    # a declared requirement that is missing, or a module of an installed package that is broken, still fails
+    assert not every.ok and "wizlab-needs-dep (ModuleNotFoundError" in every.detail
+    assert "wizlab-needs-present (ModuleNotFoundError" in every.detail and "wizlab-inline (" not in every.detail
+    for module in ("wizlab_needs_dep", "wizlab_needs_present"):
+        shutil.rmtree(site / module)
+        shutil.rmtree(site / f"{module}-1.0.dist-info")
+    every = probe(venv, {"frameworks": [], "packages": [], "machine": {"os": "linux"}})["import: every installed distribution"]
+    assert every.ok and "wizlab-inline needs an optional package that is not installed (wizlab_plot)" in every.detail
 
 
 def test_tensorflow_on_a_gpu_machine_must_see_the_gpu(venv: Path) -> None:

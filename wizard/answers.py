@@ -24,6 +24,7 @@ SCHEMA_ID = "https://github.com/llm-setup-wizard/llm-setup-wizard/assets/answers
 SUPPORTED_VERSION = 1
 
 EnvKind = Literal["venv", "existing", "conda"]
+ACCELERATOR_KINDS = ("auto", "cpu", "cuda", "rocm", "mps", "xpu")   # the named ones; cu130, rocm7.2… are variants
 ACCELERATOR_PATTERN = r"^(auto|cpu|cuda|rocm|mps|xpu|cu\d{2,3}|rocm\d+\.\d+(\.\d+)?)$"
 Accelerator = Annotated[str, msgspec.Meta(pattern=ACCELERATOR_PATTERN, description=(
     "One of auto (the best this machine runs), cpu, cuda, rocm, mps, xpu, or an index variant such as cu126, cu130, "
@@ -54,6 +55,7 @@ class Options(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     verify: Annotated[bool, msgspec.Meta(description="Run the verification checks after installing.")] = True
     jupyter_kernel: Annotated[bool | None, msgspec.Meta(description="Register the environment as a Jupyter kernel for the user and start it once to prove it. Absent: yes when Jupyter or ipykernel is chosen.")] = None
     vscode_folder: Annotated[NonEmpty | None, msgspec.Meta(description="A project folder whose .vscode/settings.json gets python.defaultInterpreterPath for this environment.")] = None
+    installer: Annotated[Literal["pip", "uv"], msgspec.Meta(description="What installs the packages: pip, or uv (faster, same requirements).")] = "pip"
 
 
 class Answers(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -213,9 +213,12 @@ def _cmd_detect(args: argparse.Namespace) -> int:
     if args.detect_json:
         sys.stdout.write(msgspec.json.format(msgspec.json.encode(machine).decode(), indent=2) + "\n")
     else:
+        from wizard.advice import machine_warnings
+        from wizard.catalog import load_catalog
         from wizard.detect_render import render_machine
 
-        print(render_machine(machine))
+        # With the same setup warnings the Hardware screen shows.
+        print(render_machine(machine, machine_warnings(machine, load_catalog())))
     return EXIT_OK
 
 
@@ -286,7 +289,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
 def _run_headless(args: argparse.Namespace) -> int:
     from wizard.engine import Execution, prepare_files
-    from wizard.events import PlanReady
+    from wizard.events import Done, Event, PlanReady
 
     prepared = prepare_files(args.answers, args.machine)
     locked = _locked(prepared, args.locked) if args.locked is not None else None
@@ -306,7 +309,14 @@ def _run_headless(args: argparse.Namespace) -> int:
     from wizard.output import make_printer
 
     printer = make_printer(args.json)
-    run = Execution(prepared, printer)
+    ended: list[Done] = []
+
+    def emit(event: Event) -> None:
+        printer(event)
+        if isinstance(event, Done):
+            ended.append(event)
+
+    run = Execution(prepared, emit)
     if locked is not None:
         from wizard.atomic import write_text
 
@@ -315,9 +325,14 @@ def _run_headless(args: argparse.Namespace) -> int:
         run.check_indexes = False   # the lock names its own indexes; pip checks every file's hash
     try:
         with _cancel_on_signals(run.cancel):
-            return run.run()
+            code = run.run()
     finally:
         printer.close()
+    if not args.json and ended:   # how to use it and replay it, worded as the full-screen wizard's exit
+        from wizard.advice import exit_summary
+
+        print("\n".join(exit_summary(ended[-1], run.prepared.plan.target, prepared.machine.os)[1:]))
+    return code
 
 
 def _locked(prepared: Prepared, lock_file: Path) -> tuple[Prepared, tuple[Path, str], str]:

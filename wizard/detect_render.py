@@ -28,7 +28,7 @@ def not_a_target_because(p: PythonInfo) -> str | None:
     return None
 
 
-def render_machine(m: Machine) -> str:
+def render_machine(m: Machine, extra_warnings: list[str] | None = None) -> str:
     """OS, CPU, memory, disk, GPUs with driver/CUDA/compute capability, warnings, interpreters."""
     os_text = {"linux": "Linux", "darwin": "macOS", "windows": "Windows"}[m.os] + f" {m.arch}"
     if m.distro:
@@ -75,5 +75,5 @@ def render_machine(m: Machine) -> str:
         lines.append(_line("Python" if i == 0 else "", text))
     if m.pythons and all(not_a_target_because(p) for p in m.pythons):
         warnings.append("no usable Python found (3.9 or newer, able to create a venv)")
-    lines += [_line("Warning", w) for w in warnings]
+    lines += [_line("Warning", w) for w in warnings + (extra_warnings or [])]
     return "\n".join(lines)

@@ -2,11 +2,9 @@
 environment, changing nothing in it.
 
 Which frameworks to check is read from the environment (every catalog framework whose packages are
-installed), and what they should use from the machine (its GPUs), since there is no plan. The
-report goes into `<env>/.wizard/doctor-report.{json,md}` only when the wizard made the environment
-(its state.json says so), beside the setup's own report; any other environment is left untouched:
-its report is printed (Markdown, or a `report` event with --json) and the log goes to the user's
-state directory.
+installed), and what they should use from the machine (its GPUs), since there is no plan. No
+environment is written to, not even one the wizard made: the report is printed (Markdown, or a
+`report` event with --json) and the log goes to the user's state directory.
 
 Doctor runs programs from the folder it is pointed at (its interpreter, and what that imports):
 that is its job, so it first refuses a folder that is not an environment, before running anything.
@@ -26,9 +24,9 @@ from wizard.diagnose import diagnose, observe
 from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from wizard.events import Check, Diagnosis, Done, Emit, Error, Event, Report
 from wizard.machine import Machine, PythonInfo
-from wizard.paths import env_meta_dir, path_problem, state_dir, user_path
+from wizard.paths import path_problem, state_dir, user_path
 from wizard.problems import RequestError
-from wizard.report import doctor_report, write_report
+from wizard.report import doctor_report
 from wizard.runner import RunLog, Runner
 from wizard.verify import no_checks, pip_check, verification_steps, verify_spec
 
@@ -81,7 +79,7 @@ class Doctor:
         started = datetime.now(timezone.utc)
         catalog = load_catalog()
         made_by_wizard = envs.read_state(self.env) is not None
-        logs = (env_meta_dir(self.env) if made_by_wizard else state_dir()) / "logs"
+        logs = state_dir() / "logs"
         log = RunLog(logs / f"doctor-{started.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log")
         spec = verify_spec(catalog, catalog.frameworks, [], self.machine, {}, only_installed=True)
         steps = verification_steps(self.python.path, spec, read_only=True)
@@ -119,12 +117,6 @@ class Doctor:
                        "env_python": self.python.path, "made_by_wizard": made_by_wizard}
         outcome, summary = OUTCOMES[code]
         report = doctor_report(self.machine, environment, self.checks, self.diagnoses, started, outcome, code, log.path)
-        try:
-            files = write_report(env_meta_dir(self.env), report, "doctor-report") if made_by_wizard else {}
-        except OSError as exc:  # disk full, read-only: the report is printed instead
-            files, made_by_wizard = {}, False
-            self.emit(Error(f"cannot write the report: {exc.strerror or exc}"))
-        if not made_by_wizard:
-            self.emit(Report(report))
-        self.emit(Done(code, summary, str(self.env), {**files, "log": str(log.path)}))
+        self.emit(Report(report))
+        self.emit(Done(code, summary, str(self.env), {"log": str(log.path)}))
         return code

@@ -118,6 +118,7 @@ class PlainPrinter(_Printer):
     def __init__(self, out: TextIO = sys.stdout):
         self.out = out
         self._last_progress = 0.0
+        self._failed_checks = 0   # in the current step: a verify step that ran is not "ok" when a check failed
 
     def _say(self, text: str) -> None:
         self.out.write(f"[{time.strftime('%H:%M:%S')}] {text}\n")
@@ -138,8 +139,13 @@ class PlainPrinter(_Printer):
                 self._say(f"  downloaded {_size(e.done)}" + (f" of {_size(e.total)}" if e.total else ""))
         elif isinstance(e, StepFinished):
             extra = f": {e.reason}" if e.reason else ""
-            self._say(f"{'✓' if e.status in ('ok', 'skipped') else '✗'} {e.step} {e.status} in {e.seconds:.1f}s{extra}")
+            failed, self._failed_checks = self._failed_checks, 0
+            if failed and e.status == "ok":   # the probe ran, but its checks did not all pass
+                self._say(f"✗ {e.step}: {failed} check{'s' * (failed > 1)} failed, in {e.seconds:.1f}s")
+            else:
+                self._say(f"{'✓' if e.status in ('ok', 'skipped') else '✗'} {e.step} {e.status} in {e.seconds:.1f}s{extra}")
         elif isinstance(e, Check):
+            self._failed_checks += not e.ok
             self._say(f"{'✓' if e.ok else '✗'} check {e.check}: {e.detail}")
         elif isinstance(e, Diagnosis):
             for line in render_diagnosis(e):
@@ -170,6 +176,7 @@ class RichPrinter(_Printer):
         self.overall: Any = None
         self.current: Any = None
         self.download: Any = None
+        self.failed_checks = 0
 
     def show(self, e: Event) -> None:
         from rich.markup import escape
@@ -200,10 +207,15 @@ class RichPrinter(_Printer):
                 b.remove_task(self.download)
                 self.download = None
             mark = {"ok": "[green]✓[/]", "skipped": "[cyan]↷[/]", "failed": "[red]✗[/]", "cancelled": "[yellow]■[/]"}[e.status]
-            self.console.print(f"{mark} {escape(e.step)} {e.status} in {e.seconds:.1f}s" + (f": {escape(e.reason)}" if e.reason else ""))
+            failed, self.failed_checks = self.failed_checks, 0
+            if failed and e.status == "ok":   # the probe ran, but its checks did not all pass
+                self.console.print(f"[red]✗[/] {escape(e.step)}: {failed} check{'s' * (failed > 1)} failed, in {e.seconds:.1f}s")
+            else:
+                self.console.print(f"{mark} {escape(e.step)} {e.status} in {e.seconds:.1f}s" + (f": {escape(e.reason)}" if e.reason else ""))
             if self.overall is not None:
                 b.advance(self.overall)
         elif isinstance(e, Check):
+            self.failed_checks += not e.ok
             self.console.print(f"{'[green]✓[/]' if e.ok else '[red]✗[/]'} {escape(e.check)}: {escape(e.detail)}")
         elif isinstance(e, Diagnosis):
             first, *rest = render_diagnosis(e)

@@ -81,7 +81,15 @@ def _choose_python(answers: Answers, machine: Machine, options: builds.BuildOpti
     fitting = [p for p in candidates if options.fits(_key(p))]
     if not fitting:
         raise _cannot_run(options, [_key(p) for p in candidates])
-    return max(fitting, key=lambda p: _preferred(options, _key(p)))
+    # An interpreter that cannot make a venv is never preferred over one that can.
+    return max(fitting, key=lambda p: (p.venv_ok, _preferred(options, _key(p))))
+
+
+def python_version_for(answers: Answers, machine: Machine, options: builds.BuildOptions) -> str:
+    """The Python version a new venv or conda environment gets for these builds (RequestError when none fits)."""
+    if answers.environment.kind == "conda":
+        return _conda_python(answers, options)
+    return _choose_python(answers, machine, options).version
 
 
 def _conda_python(answers: Answers, options: builds.BuildOptions) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import platform
+import shlex
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -181,6 +182,20 @@ def _value(v: Any) -> str:
     return "–" if v is None else str(v)
 
 
+def activate_command(kind: str, path: str, os_name: str) -> str:
+    """The line that activates an environment in the shell a person is likely to use there."""
+    if kind == "conda" or (Path(path) / "conda-meta").is_dir():
+        return f"conda activate {shlex.quote(path)}"
+    if os_name == "windows":
+        return f"{path}\\Scripts\\activate"
+    return f"source {shlex.quote(str(Path(path) / 'bin' / 'activate'))}"
+
+
+# A section about a framework's environment only when that framework is installed.
+_FRAMEWORK_SECTIONS = (("PyTorch environment (collect_env)", "collect_env", "torch"),
+                       ("Transformers environment", "transformers_env", "transformers"))
+
+
 def render_markdown(r: dict[str, Any]) -> str:
     env, m = r["environment"], r["machine"]
     gpus = (m.get("nvidia") or {}).get("gpus") or []
@@ -190,6 +205,7 @@ def render_markdown(r: dict[str, Any]) -> str:
         f"- Outcome: **{r['outcome']}** (exit code {r['exit_code']}); {r['kind']} run",
         f"- Started {r['started']}, finished {r['finished']}; wizard {r['wizard_version']}",
         f"- Environment: {env['kind']} with Python {env['python_version']} (`{env['env_python']}`)",
+        f"- Activate: `{activate_command(env['kind'], env['path'], m['os'])}`",
         f"- Machine: {m['os']} {m['arch']}{' (WSL)' if m.get('wsl') else ''}, {m['cpu']['model'] or 'CPU'} "
         f"({m['cpu']['cores']} cores), {m['memory_bytes'] / 2**30:.1f} GiB RAM",
         f"- GPUs: {', '.join(g['name'] for g in gpus) if gpus else 'none detected'}",
@@ -211,8 +227,10 @@ def render_markdown(r: dict[str, Any]) -> str:
                   "", "## Steps", "", "| step | status | exit | seconds |", "|---|---|---|---|",
                   *(f"| {s['title']} | {s['status']} | {s['exit_code'] if s['exit_code'] is not None else '–'} | {s['seconds']:.1f} |"
                     for s in r["steps"])]
-    for title, key in (("PyTorch environment (collect_env)", "collect_env"), ("Transformers environment", "transformers_env")):
-        lines += ["", f"## {title}", "", *(f"- {k}: {_value(v)}" for k, v in r[key].items())]
+    installed = {canonicalize_name(p["name"]) for p in r["packages"]}
+    for title, key, package in _FRAMEWORK_SECTIONS:
+        if package in installed:
+            lines += ["", f"## {title}", "", *(f"- {k}: {_value(v)}" for k, v in r[key].items())]
     lines += ["", f"## Packages ({len(r['packages'])})", "", ", ".join(f"{p['name']} {p['version']}" for p in r["packages"]) or "(not listed)"]
     for s in (s for s in r.get("steps", []) if s["status"] == "failed"):
         lines += ["", f"## Output of the failed step: {s['title']}", "", "```", *s["tail"][-20:], "```"]
@@ -220,8 +238,12 @@ def render_markdown(r: dict[str, Any]) -> str:
 
 
 def write_report(meta: Path, report: dict[str, Any], stem: str = "report") -> dict[str, str]:
-    """Write <stem>.json and <stem>.md into `<env>/.wizard/`; returns their paths."""
+    """Write <stem>.json and <stem>.md into `<env>/.wizard/`; returns their paths. The previous
+    run's report is kept as <stem>.prev.*, so a rerun never loses what the last run found."""
     files = {"report_json": meta / f"{stem}.json", "report_md": meta / f"{stem}.md"}
+    for path in files.values():
+        if path.exists():
+            path.replace(path.with_suffix(f".prev{path.suffix}"))
     atomic.write_text(files["report_json"], json.dumps(report, indent=2, default=str) + "\n")
     atomic.write_text(files["report_md"], render_markdown(report))
     return {k: str(v) for k, v in files.items()}

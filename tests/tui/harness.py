@@ -14,7 +14,7 @@ from rich.console import Console
 from textual.clock import MockClock
 from textual.pilot import Pilot
 
-from screens.app import ExecutionFactory, WizardApp, create_app
+from screens.app import FLOW, ExecutionFactory, WizardApp, create_app
 from wizard.engine import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Prepared
 from wizard.events import Check, Diagnosis, Done, Emit, Output, PlanReady, Progress, StepFinished, StepStarted
 
@@ -25,8 +25,13 @@ SIZE = (80, 24)
 
 
 def write_answers(path: Path, env_path: str, **over: Any) -> Path:
-    data: dict[str, Any] = {"version": 1, "environment": {"kind": "venv", "path": env_path},
-                            "profile": "llm-finetune", "frameworks": ["jupyter"], "packages": ["rich>=13"]}
+    data: dict[str, Any] = {
+        "version": 1,
+        "environment": {"kind": "venv", "path": env_path},
+        "profile": "llm-finetune",
+        "frameworks": ["jupyter"],
+        "packages": ["rich>=13"],
+    }
     data.update(over)
     path.write_text(json.dumps(data), "utf-8")
     return path
@@ -36,7 +41,7 @@ class Gates:
     """Holds each step of a GatedExecution until the test releases it, and records cancels."""
 
     def __init__(self, broken: bool = False) -> None:
-        self.broken = broken            # the run ends with a failed check and its diagnosis
+        self.broken = broken  # the run ends with a failed check and its diagnosis
         self._released: set[str] = set()
         self._all = False
         self._cond = threading.Condition()
@@ -95,35 +100,68 @@ class GatedExecution:
             self.gates.wait(step.id)
             if self.gates.cancelled.is_set():
                 self.emit(StepFinished(step.id, "cancelled", -15, 2.0))
-                self.emit(Done(EXIT_INTERRUPTED, "interrupted", env if i > 1 else None,
-                               {"log": f"{env}/.wizard/logs/20260101-120000.log"}))
+                self.emit(
+                    Done(
+                        EXIT_INTERRUPTED,
+                        "interrupted",
+                        env if i > 1 else None,
+                        {"log": f"{env}/.wizard/logs/20260101-120000.log"},
+                    )
+                )
                 return EXIT_INTERRUPTED
             if step.kind == "verify":
-                for name, detail in (("import pytorch", "torch 2.13.0+cu126"), ("import transformers", "transformers 4.57.1"),
-                                     ("numpy array", "[1 2 3] * 2 = [2 4 6]")):
+                for name, detail in (
+                    ("import pytorch", "torch 2.13.0+cu126"),
+                    ("import transformers", "transformers 4.57.1"),
+                    ("numpy array", "[1 2 3] * 2 = [2 4 6]"),
+                    ("seeds: house-price regression", "predicts 400000 for 350"),
+                ):
                     self.emit(Check(name, True, detail, 0.4))
                 if self.gates.broken:
                     self.emit(Check("pytorch: build", False, "torch 2.13.0+cpu: torch.version.cuda is None", 0.9))
-                    self.emit(Diagnosis("cpu-torch-on-gpu", "error", "PyTorch is a CPU build, so it cannot use the GPU.",
-                                        ["torch 2.13.0+cpu: torch.version.cuda is None (a CPU build)",
-                                         "this machine: NVIDIA GeForce RTX 4090 (8.9), driver 550.54.14"],
-                                        "Reinstall torch from PyTorch's cu126 index.",
-                                        f"{env}/bin/python -m pip install --force-reinstall --index-url "
-                                        "https://download.pytorch.org/whl/cu126 torch"))
+                    self.emit(
+                        Diagnosis(
+                            "cpu-torch-on-gpu",
+                            "error",
+                            "PyTorch is a CPU build, so it cannot use the GPU.",
+                            [
+                                "torch 2.13.0+cpu: torch.version.cuda is None (a CPU build)",
+                                "this machine: NVIDIA GeForce RTX 4090 (8.9), driver 550.54.14",
+                            ],
+                            "Reinstall torch from PyTorch's cu126 index.",
+                            f"{env}/bin/python -m pip install --force-reinstall --index-url "
+                            "https://download.pytorch.org/whl/cu126 torch",
+                        )
+                    )
             if step.kind == "pip":
                 self.emit(Output(step.id, "Successfully installed torch-2.13.0"))
             self.emit(StepFinished(step.id, "ok", 0, 1.5))
         meta = f"{env}/.wizard"
         code = EXIT_FAILED if self.gates.broken else EXIT_OK
-        self.emit(Done(code, "a step or check failed" if self.gates.broken else "environment ready", env, {
-            "answers": f"{meta}/answers.json", "report_json": f"{meta}/report.json", "report_md": f"{meta}/report.md",
-            "log": f"{meta}/logs/20260101-120000.log"}))
+        self.emit(
+            Done(
+                code,
+                "a step or check failed" if self.gates.broken else "environment ready",
+                env,
+                {
+                    "answers": f"{meta}/answers.json",
+                    "report_json": f"{meta}/report.json",
+                    "report_md": f"{meta}/report.md",
+                    "log": f"{meta}/logs/20260101-120000.log",
+                },
+            )
+        )
         return code
 
 
-def make_app(prefill: Path | None, machine: Path | None = MACHINE, *,
-             execution_factory: ExecutionFactory | None = None, clock: MockClock | None = None,
-             detect: Callable[[], Any] | None = None) -> WizardApp:
+def make_app(
+    prefill: Path | None,
+    machine: Path | None = MACHINE,
+    *,
+    execution_factory: ExecutionFactory | None = None,
+    clock: MockClock | None = None,
+    detect: Callable[[], Any] | None = None,
+) -> WizardApp:
     """The app exactly as `run_app` builds it, with the test's runner, a fixed clock and no blinking cursor."""
     kwargs: dict[str, Any] = {"clock": clock or MockClock(), "cursor_blink": False, "detect": detect}
     if execution_factory is not None:
@@ -135,7 +173,7 @@ async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], timeout: 
     """Let the app run until `predicate()` holds: worker threads report asynchronously."""
     for _ in range(int(timeout / 0.02)):
         if predicate():
-            await pilot.pause()   # and let the screen repaint what made it true
+            await pilot.pause()  # and let the screen repaint what made it true
             return
         await pilot.pause(0.02)
     raise AssertionError(f"timed out waiting for {getattr(predicate, '__name__', predicate)}")
@@ -144,8 +182,16 @@ async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], timeout: 
 def screen_text(app: WizardApp) -> str:
     """The screen as plain text, the way a person reads it."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system=None,
-                      record=True, legacy_windows=False, safe_box=False)
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system=None,
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens, simplify=True))
     return console.export_text()
 
@@ -162,8 +208,22 @@ def flat_text(app: WizardApp) -> str:
     return " ".join(screen_text(app).split())
 
 
+async def enter_until(pilot: Pilot[Any], app: WizardApp, name: str) -> None:
+    """Press Enter on each screen of the app's flow, from the one showing, until `name` shows."""
+    current = next(i for i, stage in enumerate(FLOW) if stage.screen == type(app.screen).__name__)
+    for stage in FLOW[current:]:
+        if stage.screen == name:
+            break
+        await wait_for(pilot, on_screen(app, stage.screen))
+        if stage.screen == "ReviewScreen":
+            await wait_for(pilot, lambda: app.session.prepared is not None)
+        await pilot.press("enter")
+    await wait_for(pilot, on_screen(app, name))
+
+
 def on_screen(app: WizardApp, name: str) -> Callable[[], bool]:
     def check() -> bool:
         return type(app.screen).__name__ == name
+
     check.__name__ = f"screen {name}"
     return check

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,27 @@ from textual.widgets import Input, Log, Static
 from screens.app import WizardApp
 from screens.dialogs import ConfirmScreen, ErrorScreen
 from screens.review import ReviewScreen
+from support.fake_conda import install_fake_conda
+from wizard.advice import replay_command
 from wizard.answers import load_answers
 from wizard.catalog import load_catalog
 from wizard.engine import Prepared
 from wizard.events import Emit
 from wizard.machine import Machine, load_machine
 
-from .harness import MACHINE, SIZE, Gates, flat_text, make_app, on_screen, plain, screen_text, wait_for, write_answers
+from .harness import (
+    MACHINE,
+    SIZE,
+    Gates,
+    enter_until,
+    flat_text,
+    make_app,
+    on_screen,
+    plain,
+    screen_text,
+    wait_for,
+    write_answers,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -30,12 +45,9 @@ def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def _to_install(pilot: Pilot[Any], app: WizardApp) -> None:
-    """Enter through welcome, hardware, environment, frameworks and review."""
-    for name in ("WelcomeScreen", "HardwareScreen", "EnvironmentScreen", "FrameworksScreen"):
-        assert on_screen(app, name)(), screen_text(app)
-        await pilot.press("enter")
-    await wait_for(pilot, on_screen(app, "ReviewScreen"))
-    await wait_for(pilot, lambda: app.screen.prepared is not None)
+    """Enter through every screen before the review, then the review."""
+    await enter_until(pilot, app, "ReviewScreen")
+    await wait_for(pilot, lambda: app.session.prepared is not None)
     await pilot.press("enter")
     assert app.install_worker is not None
 
@@ -53,6 +65,8 @@ async def test_enter_through_every_screen_performs_the_prefilled_setup(tmp_path:
         await pilot.press("enter")
         assert "A new folder will be created here." in screen_text(app)
         await pilot.press("enter")
+        assert on_screen(app, "OptionsScreen")()
+        await pilot.press("enter")
         text = screen_text(app)
         assert "PyTorch" in text and "LLM fine-tuning" in text and "1 extra package" in text
         await pilot.press("enter")
@@ -60,7 +74,7 @@ async def test_enter_through_every_screen_performs_the_prefilled_setup(tmp_path:
         text = screen_text(app)
         assert "Decisions" in text and "Disk needed" in text and "venv at" in text, text
         assert app.screen.prepared.plan.target.path == str(env)
-        assert app.answers == load_answers(prefill, load_catalog())   # accepting every screen changed nothing
+        assert app.session.answers == load_answers(prefill, load_catalog())  # accepting every screen changed nothing
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Step 1 of 8: Create a virtual environment" in screen_text(app))
         # Enter and Escape do nothing while pip runs; the footer offers Cancel instead.
@@ -79,7 +93,7 @@ async def test_enter_through_every_screen_performs_the_prefilled_setup(tmp_path:
         assert "All 6 checks passed." in screen_text(app)   # the stand-in's three checks, from the probe and from the kernel
         await pilot.press("enter")
         text = plain(app.screen.query_one("#done", Static).content)
-        assert f"python -m wizard --answers {env}/.wizard/answers.json" in text
+        assert replay_command(f"{env}/.wizard/answers.json") in text
         assert f"source {env}/bin/activate" in text and f"{env}/.wizard/report.md" in text
         await pilot.press("enter")
     assert app.return_value == 0
@@ -91,11 +105,11 @@ async def test_escape_goes_back_and_keeps_choices(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter", "enter")
         assert on_screen(app, "EnvironmentScreen")()
-        await pilot.press("tab")       # from the primary button round to the kind list
+        await pilot.press("tab")  # from the primary button round to the kind list
         await pilot.press("escape")
         assert on_screen(app, "HardwareScreen")()
         await pilot.press("escape", "escape")
-        assert on_screen(app, "WelcomeScreen")()   # Escape on the first screen stays there
+        assert on_screen(app, "WelcomeScreen")()  # Escape on the first screen stays there
 
 
 async def test_cancel_needs_ctrl_c_and_confirmation_and_says_what_is_left(tmp_path: Path) -> None:
@@ -105,12 +119,12 @@ async def test_cancel_needs_ctrl_c_and_confirmation_and_says_what_is_left(tmp_pa
     async with app.run_test(size=SIZE) as pilot:
         await _to_install(pilot, app)
         gates.release("create-venv")
-        await wait_for(pilot, lambda: len(app.screen.finished) == 1)
+        await wait_for(pilot, lambda: len(app.session.run.finished) == 1)
         await pilot.press("ctrl+c")
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("enter")          # the safe answer has focus: Enter keeps installing
+        await pilot.press("enter")  # the safe answer has focus: Enter keeps installing
         assert on_screen(app, "InstallScreen")() and not gates.cancelled.is_set()
-        await pilot.press("ctrl+c", "tab", "enter")   # the confirm button cannot take focus either
+        await pilot.press("ctrl+c", "tab", "enter")  # the confirm button cannot take focus either
         assert on_screen(app, "InstallScreen")() and not gates.cancelled.is_set()
         await pilot.press("ctrl+c", "y")
         await wait_for(pilot, lambda: getattr(app.screen, "done", None) is not None)
@@ -118,8 +132,8 @@ async def test_cancel_needs_ctrl_c_and_confirmation_and_says_what_is_left(tmp_pa
         text = " ".join(screen_text(app).split())
         assert "Cancelled during step 2" in text and "exists but is not complete" in text
         assert "run the wizard again" in text.lower()
-        await pilot.press("escape")        # after the run, back to the review: plan again, try again
-        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.prepared is not None)
+        await pilot.press("escape")  # after the run, back to the review: plan again, try again
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.session.prepared is not None)
         await pilot.press("enter")
         assert len(gates.executions) == 2
 
@@ -136,6 +150,7 @@ async def test_ctrl_q_asks_during_an_install_and_cancels_it(tmp_path: Path) -> N
         await pilot.press("ctrl+q", "y")
         await wait_for(pilot, lambda: gates.cancelled.is_set())
     assert app.return_value == 130
+    assert app.exit_lines[0] == "✗ interrupted (exit code 130)"  # the terminal is told what happened
 
 
 async def test_ctrl_q_outside_an_install_quits_at_once(tmp_path: Path) -> None:
@@ -157,7 +172,7 @@ async def test_hardware_paints_at_once_and_fills_in_when_detection_finishes(tmp_
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
         assert "Detecting the hardware" in screen_text(app)
-        await pilot.press("enter")        # Next before detection finished: stays, says so
+        await pilot.press("enter")  # Next before detection finished: stays, says so
         assert on_screen(app, "HardwareScreen")()
         release.set()
         await wait_for(pilot, lambda: "RTX 4090" in screen_text(app))
@@ -203,14 +218,16 @@ async def test_an_install_crash_becomes_an_error_screen(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: "stopped unexpectedly" in screen_text(app))
 
 
-async def test_location_is_checked_as_it_is_typed(tmp_path: Path) -> None:
+async def test_location_is_checked_as_it_is_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_fake_conda(tmp_path / "bin", tmp_path / "conda")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x.txt").write_text("x")
     (tmp_path / "empty").mkdir()
     (tmp_path / "file").write_text("x")
     app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "new")))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter", "enter")
+        await enter_until(pilot, app, "EnvironmentScreen")
         field = app.screen.query_one("#location", Input)
 
         async def typed(text: str) -> str:
@@ -222,13 +239,13 @@ async def test_location_is_checked_as_it_is_typed(tmp_path: Path) -> None:
         assert "✗ This is a file" in await typed(str(tmp_path / "file"))
         assert "✓ The new environment will be created here." in await typed(str(tmp_path / "empty"))
         assert "✗ required for kind 'venv'" in await typed("")
-        await pilot.press("enter")      # invalid: Enter stays and puts the cursor in the field
+        await pilot.press("enter")  # invalid: Enter stays and puts the cursor in the field
         assert on_screen(app, "EnvironmentScreen")() and field.has_focus
-        await pilot.press("shift+tab", "down", "down")   # back to the kind list; arrows choose: existing
+        await pilot.press("shift+tab", "down", "down")  # back to the kind list; arrows choose: existing
         assert app.screen.kind == "existing"
         assert "✗ Not a virtual environment" in await typed(str(tmp_path / "empty"))
         assert "keeps its own Python" in screen_text(app)
-        await pilot.press("up")   # still in the kind list: conda
+        await pilot.press("up")  # still in the kind list: conda
         assert app.screen.kind == "conda"
         assert "Name or folder" in screen_text(app)
         assert "not a valid conda environment name" in await typed("bad name!")
@@ -242,25 +259,25 @@ async def test_frameworks_that_cannot_run_here_are_disabled_with_the_reason(tmp_
 
     py310 = msgspec.structs.replace(machine.pythons[2], venv_ok=True, venv_hint=None)
     only_310.write_bytes(msgspec.json.encode(msgspec.structs.replace(machine, pythons=[py310])))
-    app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e"), profile=None, frameworks=["numpy"],
-                                 packages=[]), machine=only_310)
+    app = make_app(
+        write_answers(tmp_path / "a.json", str(tmp_path / "e"), profile=None, frameworks=["numpy"], packages=[]), machine=only_310
+    )
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter", "enter", "enter")
-        assert on_screen(app, "FrameworksScreen")()
+        await enter_until(pilot, app, "FrameworksScreen")
         lst = app.screen.query_one("#frameworks")
-        assert "JAX          unavailable" in str(lst.get_option("jax").prompt)
-        assert "needs Python >=3.11; usable interpreters here: 3.10.12" in app.screen.available["jax"].problem
+        assert "✗ JAX          unavailable" in str(lst.get_option("jax").prompt)
+        assert "JAX cannot run on Python 3.10 (Pythons that work for this selection: 3.11" in app.screen.available["jax"].problem
         lst.focus()
         lst.highlighted = lst.get_option_index("jax")
         await pilot.pause()
-        assert "Cannot be installed here: needs Python >=3.11" in str(app.screen.query_one("#details", Static).content)
-        await pilot.press("space")      # refused: stays unticked
+        assert "Cannot be installed here: JAX cannot run on Python 3.10" in str(app.screen.query_one("#details", Static).content)
+        await pilot.press("space")  # refused: stays unticked
         assert "jax" not in lst.selected and "jax" not in app.screen.explicit
         lst.highlighted = lst.get_option_index("transformers")
-        await pilot.press("space")      # transformers needs pytorch: ticked with it, marked as needed
+        await pilot.press("space")  # transformers needs pytorch: ticked with it, marked as needed
         assert "pytorch" in lst.selected and "needed" in str(lst.get_option("pytorch").prompt)
         lst.highlighted = lst.get_option_index("pytorch")
-        await pilot.press("space")      # cannot drop what another framework needs
+        await pilot.press("space")  # cannot drop what another framework needs
         assert "pytorch" in lst.selected and app.screen.explicit == ["numpy", "transformers"]
         packages = app.screen.query_one("#packages", Input)
         packages.value = "rich>=13,<14, uvicorn[standard,foo], -e ."
@@ -273,20 +290,37 @@ async def test_frameworks_that_cannot_run_here_are_disabled_with_the_reason(tmp_
         assert "✓ 2 extra package(s)" in str(app.screen.query_one("#packages-check", Static).content)
         await pilot.press("enter")
         await wait_for(pilot, on_screen(app, "ReviewScreen"))
-        assert app.answers.frameworks == ["numpy", "transformers"]
-        assert app.answers.packages == ["rich>=13,<14", "uvicorn[standard,foo]"]
+        assert app.session.answers.frameworks == ["numpy", "transformers"]
+        assert app.session.answers.packages == ["rich>=13,<14", "uvicorn[standard,foo]"]
 
 
 async def test_a_plan_the_engine_refuses_shows_why_and_offers_back(tmp_path: Path) -> None:
-    app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e"), environment={
-        "kind": "venv", "path": str(tmp_path / "e"), "python": "3.9"}))
+    env = tmp_path / "e"
+    app = make_app(write_answers(tmp_path / "a.json", str(env)))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter", "enter", "enter", "enter")
+        await enter_until(pilot, app, "FrameworksScreen")
+        env.mkdir()  # the folder fills up after the environment screen approved it
+        (env / "notes.txt").write_text("x")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: "cannot be planned" in screen_text(app))
-        assert "no detected Python matches '3.9'" in " ".join(screen_text(app).split())
+        assert "exists, is not empty and is not an environment" in str(app.screen.query_one("#plan", Static).content)
         assert app.screen.focused.id == "back"
         await pilot.press("enter")
         assert on_screen(app, "FrameworksScreen")()
+
+
+async def test_a_python_no_interpreter_here_matches_is_refused_on_the_frameworks_screen(tmp_path: Path) -> None:
+    app = make_app(
+        write_answers(
+            tmp_path / "a.json", str(tmp_path / "e"), environment={"kind": "venv", "path": str(tmp_path / "e"), "python": "3.9"}
+        )
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await enter_until(pilot, app, "FrameworksScreen")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert on_screen(app, "FrameworksScreen")()
+        assert "no detected Python matches '3.9'" in app.screen.available["pytorch"].problem
 
 
 async def test_below_80x24_says_the_terminal_is_too_small() -> None:

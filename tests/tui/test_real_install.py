@@ -16,21 +16,22 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from support.index_server import IndexServer
-from support.wizard_cli import pyenv_python, run_wizard, wizard_env
 from textual.widgets import Log
 
 from screens.install import InstallScreen
 from screens.review import ReviewScreen
+from support.index_server import IndexServer
+from support.wizard_cli import pyenv_python, run_wizard, wizard_env
+from wizard.advice import replay_command
 from wizard.answers import effective_answers, load_answers
 from wizard.catalog import load_catalog
-from wizard.machine import Cpu, Machine
+from wizard.machine import Cpu, Machine, load_machine
 from wizard.pythons import probe_interpreter
 
-from .harness import REPO, SIZE, make_app, on_screen, wait_for
+from .harness import REPO, SIZE, enter_until, make_app, on_screen, wait_for
 
-pytestmark = pytest.mark.slow
-BASE_PYTHON = pyenv_python("3.13") or sys._base_executable   # 3.13 bundles pip 24.2: raw download progress
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+BASE_PYTHON = pyenv_python("3.13") or sys._base_executable  # 3.13 bundles pip 24.2: raw download progress
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +40,15 @@ def real_machine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     info = probe_interpreter(BASE_PYTHON, "test")
     if info is None or not info.venv_ok:
         pytest.skip(f"{BASE_PYTHON} cannot make a venv")
-    m = Machine(os="linux", arch="x86_64", cpu=Cpu(model="test", cores=2), memory_bytes=8 << 30,
-                disk_free_bytes=100 << 30, pythons=[info], sources={"*": "TUI test machine file"})
+    m = Machine(
+        os="linux",
+        arch="x86_64",
+        cpu=Cpu(model="test", cores=2),
+        memory_bytes=8 << 30,
+        disk_free_bytes=100 << 30,
+        pythons=[info],
+        sources={"*": "TUI test machine file"},
+    )
     path = tmp_path_factory.mktemp("machine") / "machine.json"
     path.write_bytes(msgspec.json.encode(m))
     return path
@@ -57,25 +65,44 @@ def clean_env(pip_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.Monke
     return env
 
 
-def _answers(path: Path, env_path: Path, server: IndexServer) -> Path:
-    path.write_text(json.dumps({
-        "version": 1, "environment": {"kind": "venv", "path": str(env_path)},
-        "packages": ["wizlab-gamma", "wizlab-big"], "index": {"url": server.url},
-        "options": {"upgrade_pip": False, "verify": True}}), "utf-8")
+def _answers(path: Path, env_path: Path, server: IndexServer, python: str | None = None) -> Path:
+    environment = {"kind": "venv", "path": str(env_path), **({"python": python} if python else {})}
+    path.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "environment": environment,
+                "packages": ["wizlab-gamma", "wizlab-big"],
+                "index": {"url": server.url},
+                "options": {"upgrade_pip": False, "verify": True},
+            }
+        ),
+        "utf-8",
+    )
     return path
 
 
 @pytest.mark.asyncio
 async def test_pilot_install_is_refused_by_the_preflight_before_anything_changes(
-        index_server: IndexServer, real_machine: Path, clean_env: dict[str, str], tmp_path: Path) -> None:
+    index_server: IndexServer, real_machine: Path, clean_env: dict[str, str], tmp_path: Path
+) -> None:
     target = tmp_path / "refused"
     prefill = tmp_path / "a.json"
-    prefill.write_text(json.dumps({"version": 1, "environment": {"kind": "venv", "path": str(target)},
-                                   "packages": ["wizlab-future"], "index": {"url": index_server.url}}), "utf-8")
+    prefill.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "environment": {"kind": "venv", "path": str(target)},
+                "packages": ["wizlab-future"],
+                "index": {"url": index_server.url},
+            }
+        ),
+        "utf-8",
+    )
     app = make_app(prefill, real_machine)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter", "enter", "enter", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.prepared is not None)
+        await enter_until(pilot, app, "ReviewScreen")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.session.prepared is not None)
         await pilot.press("enter")
         screen = app.screen
         assert isinstance(screen, InstallScreen)
@@ -88,14 +115,15 @@ async def test_pilot_install_is_refused_by_the_preflight_before_anything_changes
 
 @pytest.mark.asyncio
 async def test_pilot_real_install_then_headless_replay_makes_the_same_plan(
-        index_server: IndexServer, real_machine: Path, clean_env: dict[str, str], tmp_path: Path) -> None:
+    index_server: IndexServer, real_machine: Path, clean_env: dict[str, str], tmp_path: Path
+) -> None:
     target = tmp_path / "llm"
     prefill = _answers(tmp_path / "a.json", target, index_server)
     app = make_app(prefill, real_machine)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter", "enter", "enter", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.prepared is not None)
-        shown_plan = app.screen.prepared.plan.to_dict()
+        await enter_until(pilot, app, "ReviewScreen")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.session.prepared is not None)
+        shown_plan = app.session.prepared.plan.to_dict()
         await pilot.press("enter")
         screen = app.screen
         assert isinstance(screen, InstallScreen)
@@ -137,8 +165,14 @@ class Tmux:
 
     def _tmux(self, *args: str) -> str:
         assert TMUX is not None
-        return subprocess.run([TMUX, "-L", self.socket, "-f", os.devnull, *args], env=self.env, check=True,
-                              capture_output=True, text=True, stdin=subprocess.DEVNULL).stdout
+        return subprocess.run(
+            [TMUX, "-L", self.socket, "-f", os.devnull, *args],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        ).stdout
 
     def screen(self, escapes: bool = False) -> str:
         return self._tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "w")
@@ -156,8 +190,9 @@ class Tmux:
         self._tmux("send-keys", "-t", "w", key)
 
     def close(self) -> None:
-        subprocess.run([TMUX or "tmux", "-L", self.socket, "kill-server"], env=self.env, capture_output=True,
-                       stdin=subprocess.DEVNULL)
+        subprocess.run(
+            [TMUX or "tmux", "-L", self.socket, "kill-server"], env=self.env, capture_output=True, stdin=subprocess.DEVNULL
+        )
 
 
 @pytest.fixture
@@ -172,28 +207,44 @@ def _wizard(args: str, rc_file: Path) -> str:
     return f"cd {REPO} && TERM=xterm-256color {sys.executable} -m wizard {args}; echo $? > {rc_file}; sleep 30"
 
 
-def test_real_terminal_enter_through_every_screen(index_server: IndexServer, real_machine: Path,
-                                                  tmux_env: dict[str, str], tmp_path: Path) -> None:
+def test_real_terminal_enter_through_every_screen(
+    index_server: IndexServer, real_machine: Path, tmux_env: dict[str, str], tmp_path: Path
+) -> None:
     target = tmp_path / "llm"
-    prefill = _answers(tmp_path / "a.json", target, index_server)
+    # A version request, as the wizard saves a picked interpreter: the replay below detects this box.
+    version = ".".join(load_machine(real_machine).pythons[0].version.split(".")[:2])
+    prefill = _answers(tmp_path / "a.json", target, index_server, python=version)
     rc = tmp_path / "rc"
     term = Tmux(_wizard(f"--machine {real_machine} --prefill {prefill}", rc), tmux_env)
     try:
-        for step, ready in (("Step 1 of 8: Welcome", "Set up a new environment"), ("Step 2 of 8: Hardware", "Python"),
-                            ("Step 3 of 8: Python environment", "A new folder will be created here."),
-                            ("Step 4 of 8: Frameworks", "2 extra package(s)"),
-                            ("Step 5 of 8: Review", "Decisions")):
+        for step, ready in (
+            ("Step 1 of 9: Welcome", "Set up a new environment"),
+            ("Step 2 of 9: Hardware", "Python"),
+            ("Step 3 of 9: Python environment", "A new folder will be created here."),
+        ):
             term.wait_for(step)
             term.wait_for(ready)
             term.press("Enter")
-        term.wait_for("Step 6 of 8: Install")
+        term.wait_for("Step 4 of 9: Options")
+        term.wait_for("Accelerator")
+        term.press("Tab")  # from Next round to the accelerator list
+        term.press("Down")  # auto → cpu, and the screen says what that means
+        term.wait_for("PyTorch gets the cpu build here")
+        term.press("Enter")
+        for step, ready in (("Step 5 of 9: Frameworks", "2 extra package(s)"), ("Step 6 of 9: Review", "Decisions")):
+            term.wait_for(step)
+            term.wait_for(ready)
+            term.press("Enter")
+        term.wait_for("Step 7 of 9: Install")
         term.wait_for("is ready", timeout=180)
         term.press("Enter")
         term.wait_for("checks passed")
         term.press("Enter")
-        shown = term.wait_for("Step 8 of 8: Done")
-        assert "python -m wizard --answers" in shown
+        shown = term.wait_for("Step 9 of 9: Done")
+        assert "--answers" in shown and "llm-wizard" in shown
         term.press("Enter")
+        term.wait_for("Replay:")  # the summary stays in the terminal after the screen closes
+        assert f"source {target}/bin/activate" in term.screen().replace("\n", "")  # wrapped at 80 columns
         deadline = time.monotonic() + 20
         while not (rc.exists() and rc.read_text().strip()) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -202,7 +253,25 @@ def test_real_terminal_enter_through_every_screen(index_server: IndexServer, rea
     assert rc.read_text().strip() == "0"
     assert (target / "bin" / "python").exists()
     saved = json.loads((target / ".wizard" / "answers.json").read_text())
-    assert saved == effective_answers(load_answers(prefill, load_catalog()))
+    expected = effective_answers(load_answers(prefill, load_catalog()))
+    assert saved == {**expected, "accelerator": "cpu"}
+
+    # The replay command the Done screen showed, verbatim, from a fresh shell elsewhere, with the
+    # system PATH only: the environment exists, so every finished step is skipped.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    fresh = {k: v for k, v in tmux_env.items() if k != "PATH"} | {"PATH": "/usr/bin:/bin"}
+    command = replay_command(str(target / ".wizard" / "answers.json"))
+    replay = subprocess.run(
+        ["bash", "-c", f"cd {elsewhere} && {command}"],
+        env=fresh,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert "skipped" in replay.stdout
 
 
 def _colours(screen: str) -> list[tuple[int, ...]]:
@@ -230,7 +299,7 @@ def test_real_terminal_no_color_and_too_small(real_machine: Path, tmux_env: dict
     rc = tmp_path / "rc"
     term = Tmux(f"NO_COLOR=1 {_wizard(f'--machine {real_machine}', rc)}", {**tmux_env, "NO_COLOR": "1"})
     try:
-        term.wait_for("Step 1 of 8: Welcome")
+        term.wait_for("Step 1 of 9: Welcome")
         colours = _colours(term.screen(escapes=True))
         assert colours and all(_grey(c) for c in colours), colours
         term._tmux("resize-window", "-t", "w", "-x", "70", "-y", "20")
@@ -244,18 +313,19 @@ def test_real_terminal_no_color_and_too_small(real_machine: Path, tmux_env: dict
     assert rc.read_text().strip() == "130"
 
 
-def test_hanging_up_the_terminal_ends_pip_and_everything_it_started(index_server: IndexServer, real_machine: Path,
-                                                                  tmux_env: dict[str, str], tmp_path: Path) -> None:
+def test_hanging_up_the_terminal_ends_pip_and_everything_it_started(
+    index_server: IndexServer, real_machine: Path, tmux_env: dict[str, str], tmp_path: Path
+) -> None:
     """An SSH link that drops sends SIGHUP; pip runs in its own session, so the wizard must end it, and
     it does so in order (the run is recorded as cancelled), then leaves (no process is left behind)."""
     import psutil
 
     target = tmp_path / "llm"
     prefill = _answers(tmp_path / "a.json", target, index_server)
-    index_server.slow_seconds = 0.5           # wizlab-big then takes ~12 s to download
+    index_server.slow_seconds = 0.5  # wizlab-big then takes ~12 s to download
     term = Tmux(_wizard(f"--machine {real_machine} --prefill {prefill}", tmp_path / "rc"), tmux_env)
     try:
-        for step in ("Step 1 of 8", "Step 2 of 8", "Step 3 of 8", "Step 4 of 8"):
+        for step in ("Step 1 of 9", "Step 2 of 9", "Step 3 of 9", "Step 4 of 9", "Step 5 of 9"):
             term.wait_for(step)
             term.press("Enter")
         term.wait_for("Decisions")
@@ -263,8 +333,7 @@ def test_hanging_up_the_terminal_ends_pip_and_everything_it_started(index_server
         term.wait_for("Step 2 of 4: Install extra packages")
 
         def running(*words: str) -> list[psutil.Process]:
-            return [p for p in psutil.process_iter(["cmdline"])
-                    if all(w in " ".join(p.info["cmdline"] or []) for w in words)]
+            return [p for p in psutil.process_iter(["cmdline"]) if all(w in " ".join(p.info["cmdline"] or []) for w in words)]
 
         def pips() -> list[psutil.Process]:
             return running("pip", str(target))
@@ -277,7 +346,7 @@ def test_hanging_up_the_terminal_ends_pip_and_everything_it_started(index_server
             time.sleep(0.1)
         assert pips(), "pip never started"
     finally:
-        term.close()                          # the terminal goes away: SIGHUP
+        term.close()  # the terminal goes away: SIGHUP
     deadline = time.monotonic() + 15
     while (pips() or wizards()) and time.monotonic() < deadline:
         time.sleep(0.2)

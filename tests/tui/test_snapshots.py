@@ -18,11 +18,11 @@ from textual.pilot import Pilot
 from screens.app import WizardApp
 from screens.install import InstallScreen
 
-from .harness import REPO, Gates, make_app, wait_for
+from .harness import REPO, Gates, enter_until, make_app, wait_for
 
-PREFILL = Path("tests/data/tui-answers.json")     # relative: the screens show paths as they were given
+PREFILL = Path("tests/data/tui-answers.json")  # relative: the screens show paths as they were given
 MACHINE = Path("tests/data/tui-machine.json")
-SNAP_ROOT = Path("/tmp/llm-wizard-snapshots")   # the answers' environment lives here; it is never created
+SNAP_ROOT = Path("/tmp/llm-wizard-snapshots")  # the answers' environment lives here; it is never created
 Step = Callable[[Pilot[Any]], Awaitable[None]]
 
 
@@ -31,6 +31,8 @@ def _fixed_places(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     monkeypatch.setenv("WIZARD_STATE_DIR", str(SNAP_ROOT / "state"))
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("PATH", str(SNAP_ROOT / "no-tools"))  # the same screens whether or not this box has conda
+    monkeypatch.setattr("wizard.advice.wizard_command", lambda: ["llm-wizard"])  # not this checkout's path
     shutil.rmtree(SNAP_ROOT / "envs", ignore_errors=True)
 
 
@@ -42,16 +44,18 @@ class Scene:
         self.clock = MockClock()
         self.app: WizardApp = make_app(PREFILL, MACHINE, execution_factory=self.gates.factory, clock=self.clock)
 
-    def through(self, screens: int, then: Step | None = None) -> Step:
+    def through(self, screen: str, then: Step | None = None) -> Step:
+        """Enter on each screen until `screen` (for the install: until its run has started)."""
+
         async def run_before(pilot: Pilot[Any]) -> None:
-            for _ in range(min(screens, 4)):
-                await pilot.press("enter")
-            if screens >= 5:
-                await wait_for(pilot, lambda: getattr(pilot.app.screen, "prepared", None) is not None)
-            if screens >= 6:
+            await enter_until(pilot, self.app, "ReviewScreen" if screen == "InstallScreen" else screen)
+            if screen in ("ReviewScreen", "InstallScreen"):
+                await wait_for(pilot, lambda: self.app.session.prepared is not None)
+            if screen == "InstallScreen":
                 await pilot.press("enter")
             if then is not None:
                 await then(pilot)
+
         return run_before
 
 
@@ -74,12 +78,22 @@ def test_welcome(snap_compare: Any) -> None:
 
 def test_hardware(snap_compare: Any) -> None:
     scene = Scene()
-    assert snap_compare(scene.app, run_before=scene.through(1))
+    assert snap_compare(scene.app, run_before=scene.through("HardwareScreen"))
 
 
 def test_environment(snap_compare: Any) -> None:
     scene = Scene()
-    assert snap_compare(scene.app, run_before=scene.through(2))
+    assert snap_compare(scene.app, run_before=scene.through("EnvironmentScreen"))
+
+
+def test_options(snap_compare: Any) -> None:
+    scene = Scene()
+
+    async def show_accelerators(pilot: Pilot[Any]) -> None:
+        pilot.app.screen.query_one("#accelerator").focus()
+        await pilot.pause()
+
+    assert snap_compare(scene.app, run_before=scene.through("OptionsScreen", show_accelerators))
 
 
 def test_frameworks(snap_compare: Any) -> None:
@@ -90,17 +104,18 @@ def test_frameworks(snap_compare: Any) -> None:
         lst.focus()
         lst.highlighted = lst.get_option_index("pytorch")
         await pilot.pause()
-    assert snap_compare(scene.app, run_before=scene.through(3, show_pytorch))
+
+    assert snap_compare(scene.app, run_before=scene.through("FrameworksScreen", show_pytorch))
 
 
 def test_review(snap_compare: Any) -> None:
     scene = Scene()
-    assert snap_compare(scene.app, run_before=scene.through(5))
+    assert snap_compare(scene.app, run_before=scene.through("ReviewScreen"))
 
 
 def test_install(snap_compare: Any) -> None:
     scene = Scene()
-    assert snap_compare(scene.app, run_before=scene.through(6, lambda p: _mid_install(scene, p)))
+    assert snap_compare(scene.app, run_before=scene.through("InstallScreen", lambda p: _mid_install(scene, p)))
 
 
 def test_install_cancel_confirmation(snap_compare: Any) -> None:
@@ -109,12 +124,13 @@ def test_install_cancel_confirmation(snap_compare: Any) -> None:
     async def ask(pilot: Pilot[Any]) -> None:
         await _mid_install(scene, pilot)
         await pilot.press("ctrl+c")
-    assert snap_compare(scene.app, run_before=scene.through(6, ask))
+
+    assert snap_compare(scene.app, run_before=scene.through("InstallScreen", ask))
 
 
 def test_install_finished(snap_compare: Any) -> None:
     scene = Scene()
-    assert snap_compare(scene.app, run_before=scene.through(6, lambda p: _finished(scene, p)))
+    assert snap_compare(scene.app, run_before=scene.through("InstallScreen", lambda p: _finished(scene, p)))
 
 
 def test_verify(snap_compare: Any) -> None:
@@ -123,7 +139,8 @@ def test_verify(snap_compare: Any) -> None:
     async def verify(pilot: Pilot[Any]) -> None:
         await _finished(scene, pilot)
         await pilot.press("enter")
-    assert snap_compare(scene.app, run_before=scene.through(6, verify))
+
+    assert snap_compare(scene.app, run_before=scene.through("InstallScreen", verify))
 
 
 def test_verify_with_a_diagnosis(snap_compare: Any) -> None:
@@ -132,7 +149,8 @@ def test_verify_with_a_diagnosis(snap_compare: Any) -> None:
     async def verify(pilot: Pilot[Any]) -> None:
         await _finished(scene, pilot)
         await pilot.press("enter")
-    assert snap_compare(scene.app, run_before=scene.through(6, verify))
+
+    assert snap_compare(scene.app, run_before=scene.through("InstallScreen", verify))
 
 
 def test_done(snap_compare: Any) -> None:
@@ -141,20 +159,24 @@ def test_done(snap_compare: Any) -> None:
     async def done(pilot: Pilot[Any]) -> None:
         await _finished(scene, pilot)
         await pilot.press("enter", "enter")
-    assert snap_compare(scene.app, run_before=scene.through(6, done))
+
+    assert snap_compare(scene.app, run_before=scene.through("InstallScreen", done))
 
 
 def test_error(snap_compare: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken() -> None:
         raise RuntimeError("cannot read /sys/bus/pci/devices: Permission denied")
 
-    monkeypatch.setattr("screens.app._write_crash_log",   # its name holds the time of the crash
-                        lambda error: str(SNAP_ROOT / "state" / "logs" / "wizard-error-20260101-120000.log"))
+    monkeypatch.setattr(
+        "screens.app._write_crash_log",  # its name holds the time of the crash
+        lambda error: str(SNAP_ROOT / "state" / "logs" / "wizard-error-20260101-120000.log"),
+    )
     app = make_app(PREFILL, None, detect=broken)
 
     async def crash(pilot: Pilot[Any]) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "ErrorScreen")
+
     assert snap_compare(app, run_before=crash)
 
 
@@ -164,11 +186,22 @@ def test_terminal_too_small(snap_compare: Any) -> None:
 
 # The README shows these copies; a changed snapshot must be copied there too (after review):
 #   cp tests/tui/__snapshots__/test_snapshots/<test>.svg assets/screenshots/<name>.svg
-SCREENSHOTS = {"welcome": "test_welcome", "hardware": "test_hardware", "environment": "test_environment",
-               "frameworks": "test_frameworks", "review": "test_review", "install": "test_install",
-               "install-cancel": "test_install_cancel_confirmation", "install-finished": "test_install_finished",
-               "verify": "test_verify", "verify-diagnosis": "test_verify_with_a_diagnosis", "done": "test_done",
-               "error": "test_error", "too-small": "test_terminal_too_small"}
+SCREENSHOTS = {
+    "welcome": "test_welcome",
+    "hardware": "test_hardware",
+    "environment": "test_environment",
+    "options": "test_options",
+    "frameworks": "test_frameworks",
+    "review": "test_review",
+    "install": "test_install",
+    "install-cancel": "test_install_cancel_confirmation",
+    "install-finished": "test_install_finished",
+    "verify": "test_verify",
+    "verify-diagnosis": "test_verify_with_a_diagnosis",
+    "done": "test_done",
+    "error": "test_error",
+    "too-small": "test_terminal_too_small",
+}
 
 
 @pytest.mark.parametrize("name", sorted(SCREENSHOTS))

@@ -41,13 +41,23 @@ def candidates(frameworks: list[str], machine: Machine, accelerator: str, catalo
         elif isinstance(table, KernelsTable):
             ranked[fid] = kernels(fid, fw, table, here)
         elif isinstance(table, FollowTable):
-            leader = next(f for f in ranked if catalog.frameworks[f].builds == table.follows)   # `needs` put it first
-            ranked[fid] = follow(fid, table, ranked[leader], fw.size_mb)
+            ranked[fid] = follow(fid, table, _leader(table, ranked, here), fw.size_mb)
         else:
             ranked[fid] = (Candidate(Decision(fid, "default", "From the package index; no hardware-specific build.",
                                               tuple(fw.packages), None, fw.python, fw.size_mb), fw.title, False),)
     return BuildOptions(ranked, {fid: catalog.frameworks[fid].title for fid in frameworks},
                         tuple(catalog.builds.pythons.versions))
+
+
+def _leader(table: FollowTable, ranked: dict[str, tuple[Candidate, ...]], here: Here) -> tuple[Candidate, ...]:
+    """The builds of the framework a follower follows: already ranked (its `needs` put it first), or ranked
+    now when the follower is asked about alone (the frameworks screen asks one framework at a time)."""
+    lead = next(f for f, fw in here.catalog.frameworks.items() if fw.builds == table.follows)
+    if lead in ranked:
+        return ranked[lead]
+    leader_table = here.catalog.builds.tables[table.follows]
+    assert isinstance(leader_table, IndexTable)
+    return tuple(Torch(lead, leader_table, here).candidates())
 
 
 def decide(frameworks: list[str], machine: Machine, accelerator: str, catalog: Catalog,

@@ -56,9 +56,23 @@ def not_installed(name):
 NOT_IMPORTED = ("pip",)
 
 
+def optional_missing(dist, module, exc, provided):
+    """The module an import stopped at when that is an optional package nobody installed: no
+    installed distribution provides it and `dist` does not require it (matplotlib-inline imports
+    matplotlib, which it leaves to the user). None for a real failure; a required distribution that
+    is missing is pip check's finding."""
+    missing = (getattr(exc, "name", None) or "").split(".")[0]
+    if not isinstance(exc, ModuleNotFoundError) or not missing or missing == module.split(".")[0] or missing in provided:
+        return None
+    required = set(requirement_name(r) for r in dist.requires or [] if "extra" not in r.partition(";")[2])
+    return None if norm(missing) in required else missing
+
+
 def every_distribution():
-    rows, failed = [], []
-    for d in distributions():
+    rows, failed, optional = [], [], []
+    dists = distributions()
+    provided = set(m for d in dists for m in top_modules(d))
+    for d in dists:
         module = None if norm(d.metadata["Name"]) in NOT_IMPORTED else primary_module(d)
         row = {"name": d.metadata["Name"], "version": d.version, "module": module, "location": location(d)}
         if module:
@@ -66,14 +80,19 @@ def every_distribution():
                 row["location"] = str(getattr(importlib.import_module(module), "__file__", "") or row["location"])
             except BaseException as exc:  # noqa: B036 - an import can raise anything
                 row["error"] = short_error(exc)
-                failed.append(row)
+                row["needs_optional"] = optional_missing(d, module, exc, provided)
+                (optional if row["needs_optional"] else failed).append(row)
         rows.append(row)
     if failed:
         return False, "%d of %d do not import: %s" % (len(failed), len(rows), "; ".join(
             "%s (%s)" % (r["name"], r["error"]) for r in failed)), {"distributions": rows}
     bare = [r["name"] for r in rows if not r["module"]]
-    return True, "all %d import" % (len(rows) - len(bare)) + (" (not imported: %s)" % ", ".join(bare) if bare else ""), {
-        "distributions": rows}
+    detail = "all %d import" % (len(rows) - len(bare) - len(optional))
+    if optional:
+        detail += "; %s need%s an optional package that is not installed (%s)" % (
+            ", ".join(r["name"] for r in optional), "s" if len(optional) == 1 else "",
+            ", ".join(sorted(set(r["needs_optional"] for r in optional))))
+    return True, detail + (" (not imported: %s)" % ", ".join(bare) if bare else ""), {"distributions": rows}
 
 
 def seeds_numpy():
