@@ -5,7 +5,7 @@ are the ones the answers model accepts, those this machine cannot serve greyed o
 
 from __future__ import annotations
 
-from typing import ClassVar, get_args
+from typing import ClassVar
 
 import msgspec
 from textual.app import ComposeResult
@@ -18,8 +18,8 @@ from textual.widgets.option_list import Option
 
 from screens.base import WizardScreen
 from screens.choices import ChoiceList
-from wizard.advice import framework_availability
-from wizard.answers import Accelerator, Answers, Options, semantic_problems
+from wizard.advice import accelerator_values, framework_availability
+from wizard.answers import Answers, Options, semantic_problems
 
 INSTALLERS = {
     "pip": ("pip", "pip installs every package: the tool the seeds (the guides this wizard follows) use."),
@@ -109,7 +109,7 @@ class OptionsScreen(WizardScreen):
         assert session.machine is not None
         options = []
         self.accelerator_effects: dict[str, str] = {}
-        for acc in get_args(Accelerator):
+        for acc in accelerator_values(session.catalog):
             probe = msgspec.structs.replace(session.answers, accelerator=acc)
             avail = framework_availability(PROBE_FRAMEWORK, probe, session.machine, session.catalog)
             if avail.decision is not None:

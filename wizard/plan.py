@@ -56,7 +56,8 @@ class Step:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "title": self.title, "why": self.why,
-                "argv": self.display_argv(), **({"env": self.display_env()} if self.env else {})}
+                "argv": self.display_argv(), **({"env": self.display_env()} if self.env else {}),
+                **({"stdin": redact_text(self.stdin)} if self.stdin is not None else {})}
 
 
 @dataclass(frozen=True)
