@@ -25,8 +25,10 @@ from wizard.machine import Machine, load_machine
 from wizard.paths import env_meta_dir, state_dir
 from wizard.plan import Plan, Step
 from wizard.planner import make_plan
+from wizard.preflight import check_find_links
 from wizard.problems import RequestError
 from wizard.report import RunRecord, StepRecord, report_dict, write_env_files
+from wizard.resolve import cuda_in_cpu_request, resolve_plan, source_builds
 from wizard.runner import RunLog, Runner
 from wizard.verify import pip_check
 
@@ -66,14 +68,21 @@ def prepare_files(answers_file: Path, machine_file: Path | None) -> Prepared:
 
 
 def preflight(prepared: Prepared) -> Plan:
-    """Ask the package indexes the plan uses for a file of every requirement a rerun will not skip
-    (wizard.preflight); RequestError when one is missing. Its warnings become plan notes."""
-    from wizard.preflight import check_indexes
-
+    """The plan with pip's resolution of every install step a rerun will not skip (wizard.resolve):
+    exact versions, for the review and the report. RequestError when a requirement does not resolve,
+    or a CPU request would get a GPU build of torch. Source builds become plan notes."""
     plan = prepared.plan
+    check_find_links(prepared.answers)
     state = envs.read_state(Path(plan.target.path)) or {}
-    done = frozenset(r for s in plan.steps if s.kind == "pip" and _skip_reason(s, plan, state) for r in s.requirements)
-    return replace(plan, notes=(*plan.notes, *check_indexes(plan, prepared.answers, prepared.machine, skip=done)))
+    done = frozenset(s.id for s in plan.steps if s.kind == "pip" and _skip_reason(s, plan, state))
+    resolution = resolve_plan(plan, skip=done)
+    if any(d.variant == "cpu" for d in plan.decisions):
+        gpu = cuda_in_cpu_request(resolution, [d.framework for d in plan.decisions if d.variant == "cpu"], prepared.machine.os)
+        if gpu:
+            raise RequestError(gpu, "serve PyTorch's CPU build: set index.torch_mirror to a mirror of PyTorch's indexes, "
+                                    "or put the +cpu wheel in find_links")
+    notes = source_builds(resolution, plan.target.python_version)
+    return replace(plan, notes=(*plan.notes, *notes), resolution=resolution)
 
 
 def _check_env_refs(answers: Answers) -> None:

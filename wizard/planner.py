@@ -106,17 +106,9 @@ def _index_args(index: Index, url: str | None = None) -> list[str]:
     return args
 
 
-def _local_folder(link: str) -> Path | None:
-    if link.startswith("file://"):
-        from urllib.parse import unquote, urlsplit
-
-        return Path(unquote(urlsplit(link).path))
-    return None if "://" in link else Path(os.path.expanduser(link))
-
-
 def _offline_has_pip(index: Index) -> bool:
     for link in index.find_links:
-        folder = _local_folder(link)
+        folder = preflight.local_folder(link)
         if folder and folder.is_dir() and any(folder.glob("pip-*.whl")):
             return True
     return False
@@ -197,17 +189,19 @@ def _install_steps(target: Target, decisions: list[Decision], answers: Answers, 
             continue
         reqs = [p for d in ds for p in d.packages]
         names = ", ".join(f"{d.framework} ({d.variant})" for d in ds)
+        idx = tuple(_index_args(answers.index, url))
         steps.append(Step(f"install-{ds[0].framework}", "pip", f"Install {names}", f"{ds[0].why}",
-                          _pip(target.env_python, "install", *base, *_index_args(answers.index, url), *reqs), tuple(reqs)))
+                          _pip(target.env_python, "install", *base, *idx, *reqs), tuple(reqs), idx))
         pinned += reqs
     rest = [p for d in groups.get(None, []) for p in d.packages] + extras
     if rest:
         titles = [d.framework for d in groups.get(None, [])] + (["extra packages"] if extras else [])
         reqs = pinned + rest
+        idx = tuple(_index_args(answers.index))
         steps.append(Step("install", "pip", "Install " + ", ".join(titles),
                           "One pip call, so the resolver sees every requirement at once"
                           + (" (and keeps the builds installed above)." if pinned else "."),
-                          _pip(target.env_python, "install", *base, *_index_args(answers.index), *reqs), tuple(reqs)))
+                          _pip(target.env_python, "install", *base, *idx, *reqs), tuple(reqs), idx))
     return steps
 
 

@@ -1,0 +1,181 @@
+"""Ask pip what the install will get, before anything is created.
+
+pip itself answers, run the way the install runs: the plan's index options, the user's pip
+configuration (`pip.conf`, `PIP_*`, keyring, certificates, proxies) and the target interpreter's
+tags and markers, through `pip --python TARGET install --dry-run --ignore-installed --report`.
+The wizard's own pip is used (pip >= 22.3 has `--python`): the venv does not exist yet, and the
+base interpreter may have no pip, or an old one. Measured here: 1.2-1.5 s more than the target's
+own pip would take (it imports pip without bytecode), against 2.6 s for a throwaway venv.
+
+A refusal names the requirement, the index pip used (credentials masked) and a hint for the cause.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from wizard.plan import Plan, ResolvedPackage, Step
+from wizard.problems import RequestError
+from wizard.redact import expand_env_refs, redact_text
+from wizard.runner import clean_line, child_env
+
+PIP_TIMEOUT_S = 600
+PYPI = "https://pypi.org/simple"
+_LOOKING = re.compile(r"^Looking in (indexes|links): (.+)$")
+_FROM_VERSIONS = re.compile(r"Could not find a version that satisfies the requirement (\S+) \(from versions: ([^)]*)\)")
+
+
+def _index_of(step: Step) -> str | None:
+    args = list(step.index_args)
+    return args[args.index("--index-url") + 1] if "--index-url" in args else None
+
+
+def resolve_argv(interpreter: str, step: Step, fresh: bool, report: Path, earlier: Iterable[Step] = (),
+                 constraints: Path | None = None) -> list[str]:
+    """The dry run of one install step. Steps before it (a build from its own index, e.g. PyTorch's)
+    are already installed when it runs: their indexes join as extra indexes and their resolved
+    versions are pinned through `constraints`, so the resolver keeps them as the install will."""
+    extra = [a for s in earlier if (u := _index_of(s)) and u != _index_of(step) for a in ("--extra-index-url", u)]
+    return [sys.executable, "-m", "pip", "--python", interpreter, "install", "--dry-run",
+            *(("--ignore-installed",) if fresh else ()), "--report", str(report), "--retries", "1", "-v",
+            "--no-input", "--disable-pip-version-check", "--no-color", *step.index_args, *extra,
+            *(("--constraint", str(constraints)) if constraints else ()), *step.requirements]
+
+
+def _run(argv: list[str]) -> tuple[int, list[str]]:
+    """pip's exit code and its output (stdout then stderr), credentials masked."""
+    try:
+        argv = [expand_env_refs(a) for a in argv]
+    except KeyError as exc:
+        raise RequestError(f"the index URL names ${{{exc.args[0]}}}, but that environment variable is not set") from None
+    try:
+        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+                              env=child_env(), timeout=PIP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise RequestError(f"pip did not finish resolving within {PIP_TIMEOUT_S} s",
+                           "check the network and the index, or install offline (index.offline with find_links)") from None
+    lines = [clean_line(x) for x in (proc.stdout + "\n" + proc.stderr).splitlines()]
+    return proc.returncode, [x for x in lines if x]
+
+
+def _where(output: list[str], step: Step) -> str:
+    """The indexes and links pip says it looked in (it prints them unless only PyPI is used)."""
+    seen = list(dict.fromkeys(m.group(2) for line in output if (m := _LOOKING.match(line))))
+    if not any(line.startswith("Looking in indexes") for line in output) and "--no-index" not in step.index_args:
+        seen.insert(0, PYPI)
+    return redact_text(", ".join(seen)) or "the find_links folders"
+
+
+def _hint(text: str, python: str) -> str:
+    """A hint that fits the cause pip gives."""
+    low = text.lower()
+    if "certificate_verify_failed" in low or "sslerror" in low or "ssl:" in low:
+        return ("pip could not verify the index's TLS certificate: name your CA bundle in pip.conf (`cert = ...`) "
+                "or PIP_CERT, as pip itself would need")
+    if "proxyerror" in low or "cannot connect to proxy" in low or "tunnel connection failed" in low:
+        return "the proxy refused or did not answer: check HTTPS_PROXY / pip.conf `proxy`"
+    if "401 client error" in low or "403 client error" in low or "401 error" in low or "403 error" in low:
+        return "the index refused the credentials: check the user and password (${VAR} references come from the environment)"
+    if "newconnectionerror" in low or "connection refused" in low or "max retries exceeded" in low or "name or service not known" in low:
+        return "check the network, the index URL and proxy settings, or install offline (index.offline with find_links)"
+    if "require a different python version" in low:
+        return f"no release of it supports Python {python}: choose a Python those packages support (environment.python)"
+    m = _FROM_VERSIONS.search(text)
+    if m and m.group(2).strip() not in ("", "none"):
+        return f"no such version: the index has {m.group(1).split('[')[0]} {m.group(2).strip()}"
+    if m:
+        return f"no file of it installs on Python {python} on this platform, or the index has no such project: check the name"
+    if "resolutionimpossible" in low or "conflicting dependencies" in low:
+        return "the requirements contradict each other: loosen the version specifiers"
+    return "see pip's message above"
+
+
+def _errors(output: list[str]) -> str:
+    errors = [x.removeprefix("ERROR: ") for x in output if x.startswith("ERROR:")]
+    return "; ".join(errors[-3:]) or (output[-1] if output else "pip failed")
+
+
+def _size(url: str) -> int | None:
+    """A local file's size; pip's report has none for remote files (the index does not report it to pip)."""
+    if url.startswith("file://"):
+        try:
+            return Path(unquote(urlsplit(url).path)).stat().st_size
+        except OSError:
+            return None
+    return None
+
+
+def _packages(report: dict, step: Step) -> list[ResolvedPackage]:
+    out = []
+    for item in report.get("install", []):
+        meta, url = item.get("metadata", {}), item.get("download_info", {}).get("url", "")
+        out.append(ResolvedPackage(str(canonicalize_name(meta.get("name", "?"))), str(meta.get("version", "?")),
+                                   redact_text(url), _size(url), bool(item.get("requested")), step.id))
+    return out
+
+
+def resolve_plan(plan: Plan, skip: frozenset[str] = frozenset()) -> tuple[ResolvedPackage, ...]:
+    """Every package each install step will get, exact versions, from pip's own resolution; steps in
+    `skip` (a rerun's satisfied steps) are left out. RequestError when a requirement does not resolve."""
+    t = plan.target
+    if t.kind == "conda" and not t.reuse:
+        return ()   # conda makes the interpreter: there is none yet to resolve for
+    fresh = not (t.reuse or t.kind == "existing")
+    interpreter = t.python if fresh and t.kind == "venv" else t.env_python
+    steps = [s for s in plan.steps if s.kind == "pip" and s.requirements and s.requirements != ("pip",) and s.id not in skip]
+    resolved: list[ResolvedPackage] = []
+    with tempfile.TemporaryDirectory(prefix="wizard-resolve-") as tmp:
+        constraints = Path(tmp) / "constraints.txt"
+        for i, step in enumerate(steps):
+            report = Path(tmp) / f"report-{i}.json"
+            if resolved:
+                constraints.write_text("".join(f"{p.name}=={p.version}\n" for p in resolved), "utf-8")
+            argv = resolve_argv(interpreter, step, fresh, report, steps[:i], constraints if resolved else None)
+            code, output = _run(argv)
+            if code != 0 or not report.is_file():
+                if "(from versions: none)" in "\n".join(output):   # pip logs why an index page failed (401, 404) only at debug level
+                    output += _run([a if a != "-v" else "-vv" for a in argv])[1]
+                text = "\n".join(output)
+                raise RequestError(f"pip cannot install {', '.join(step.requirements)} from {_where(output, step)}: {_errors(output)}",
+                                   _hint(text, t.python_version))
+            have = {p.name for p in resolved}   # kept as the earlier step installed them
+            resolved += [p for p in _packages(json.loads(report.read_text("utf-8")), step) if p.name not in have]
+    return tuple(resolved)
+
+
+def source_builds(packages: Iterable[ResolvedPackage], python: str) -> list[str]:
+    """Warnings for packages pip would build from source (no wheel for this Python and platform)."""
+    return [f"{p.name} {p.version} has no wheel for Python {python} here: pip will build it from source, "
+            "which needs a compiler and can take long." for p in packages if p.url.endswith((".tar.gz", ".zip"))]
+
+
+def cuda_in_cpu_request(packages: Iterable[ResolvedPackage], frameworks: Iterable[str], os_name: str) -> str | None:
+    """Why a CPU request resolved to a CUDA or ROCm build of torch, or None: a local version label
+    names the build (+cu130, +rocm7.1), and on Linux PyPI's unlabelled torch is the CUDA build,
+    which pulls nvidia-* packages."""
+    if "pytorch" not in frameworks:
+        return None
+    pkgs = list(packages)
+    torch = next((p for p in pkgs if p.name == "torch"), None)
+    if torch is None:
+        return None
+    try:
+        local = Version(torch.version).local or ""
+    except InvalidVersion:
+        return None
+    gpu_deps = sorted(p.name for p in pkgs if p.name.startswith("nvidia-") or p.name.startswith("triton"))
+    if local.startswith(("cu", "rocm")) or (not local and os_name == "linux" and gpu_deps):
+        pulled = f", which pulls {', '.join(gpu_deps[:3])}{'…' if len(gpu_deps) > 3 else ''}" if gpu_deps else ""
+        return f"the CPU build was asked for, but the index serves torch {torch.version}, a GPU build{pulled}"
+    return None
+
