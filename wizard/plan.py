@@ -40,6 +40,8 @@ class Step:
     argv: tuple[str, ...]
     requirements: tuple[str, ...] = ()   # pip steps: what must be satisfied for a rerun to skip it
     index_args: tuple[str, ...] = ()     # install steps: pip's index options, which the resolution reuses
+    env: tuple[tuple[str, str], ...] = ()   # set for this child only (uv: the certificate pip is configured with)
+    installer: str = ""                  # "uv" for steps uv runs
 
     def display_argv(self) -> list[str]:
         return [redact_text(a) for a in self.argv]

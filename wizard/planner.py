@@ -6,13 +6,15 @@ Everything that can refuse a request refuses here, before any step runs (exit 2,
 from __future__ import annotations
 
 import os
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 from packaging.version import Version
 
-from wizard import builds, conda, envs, preflight
+from wizard import builds, conda, envs, preflight, uv
 from wizard.answers import Answers, Index
-from wizard.catalog import Catalog, expand
+from wizard.catalog import Catalog, IndexTable, expand
 from wizard.machine import Machine, PythonInfo
 from wizard.plan import Decision, Plan, Step, Target
 from wizard.problems import RequestError
@@ -21,6 +23,7 @@ from wizard.verify import expectations, verification_steps, verify_spec
 
 RAW_PROGRESS_PIP = Version("24.1")
 PIP_COMMON = ("--no-input", "--disable-pip-version-check", "--no-color")
+UV_COMMON = ("--index-strategy", "unsafe-best-match")   # choose among indexes as pip does (wizard.uv)
 
 
 def _minor(v: str) -> str:
@@ -175,13 +178,21 @@ def _pip(python: str, *args: str) -> tuple[str, ...]:
     return (python, "-m", "pip", *args)
 
 
+def _installer_argv(answers: Answers, env_python: str, idx: tuple[str, ...], reqs: list[str], progress: bool) -> tuple[str, ...]:
+    """One install call: pip in the environment, or uv choosing among indexes as pip does (wizard.uv)."""
+    if answers.options.installer == "uv":
+        return (uv.uv_bin(), "pip", "install", "--python", env_python, *UV_COMMON, *idx, *reqs)
+    return _pip(env_python, "install", *PIP_COMMON, *(("--progress-bar", "raw") if progress else ()), *idx, *reqs)
+
+
 def _install_steps(target: Target, decisions: list[Decision], answers: Answers, progress: bool) -> list[Step]:
     """One pip call per index: a build's own index (e.g. PyTorch's) serves only that build's packages."""
     groups: dict[str | None, list[Decision]] = {}
     for d in decisions:
         groups.setdefault(d.index_url, []).append(d)
     extras = list(answers.packages)
-    base = [*PIP_COMMON, *(("--progress-bar", "raw") if progress else ())]
+    tool = answers.options.installer
+    installer = "uv" if tool == "uv" else ""
     steps: list[Step] = []
     pinned: list[str] = []   # packages from a special index, repeated later so pip never swaps their build
     for url, ds in groups.items():
@@ -191,7 +202,8 @@ def _install_steps(target: Target, decisions: list[Decision], answers: Answers, 
         names = ", ".join(f"{d.framework} ({d.variant})" for d in ds)
         idx = tuple(_index_args(answers.index, url))
         steps.append(Step(f"install-{ds[0].framework}", "pip", f"Install {names}", f"{ds[0].why}",
-                          _pip(target.env_python, "install", *base, *idx, *reqs), tuple(reqs), idx))
+                          _installer_argv(answers, target.env_python, idx, reqs, progress), tuple(reqs), idx,
+                          installer=installer))
         pinned += reqs
     rest = [p for d in groups.get(None, []) for p in d.packages] + extras
     if rest:
@@ -199,38 +211,69 @@ def _install_steps(target: Target, decisions: list[Decision], answers: Answers, 
         reqs = pinned + rest
         idx = tuple(_index_args(answers.index))
         steps.append(Step("install", "pip", "Install " + ", ".join(titles),
-                          "One pip call, so the resolver sees every requirement at once"
+                          f"One {tool} call, so the resolver sees every requirement at once"
                           + (" (and keeps the builds installed above)." if pinned else "."),
-                          _pip(target.env_python, "install", *base, *idx, *reqs), tuple(reqs), idx))
+                          _installer_argv(answers, target.env_python, idx, reqs, progress), tuple(reqs), idx,
+                          installer=installer))
     return steps
+
+
+def _mirrored(decisions: list[Decision], catalog: Catalog, mirror: str | None) -> list[Decision]:
+    """Builds from PyTorch's per-variant indexes taken from the mirror instead: its base URL + the variant."""
+    if not mirror:
+        return decisions
+    bases = [t.index_url.split("{tag}")[0] for t in catalog.builds.tables.values() if isinstance(t, IndexTable)]
+    out = []
+    for d in decisions:
+        base = next((b for b in bases if d.index_url and d.index_url.startswith(b)), None)
+        if base is not None and d.index_url:
+            d = replace(d, index_url=mirror.rstrip("/") + "/" + d.index_url[len(base):],
+                        why=d.why + " From your mirror of PyTorch's indexes (index.torch_mirror).")
+        out.append(d)
+    return out
+
+
+def _create_steps(target: Target, answers: Answers, upgrade: bool) -> list[Step]:
+    """Make the environment. uv: `uv venv --seed` (pip seeded from the index). pip upgraded anyway:
+    a venv without ensurepip's bundled pip (0.05 s instead of 2.6 s), then pip installed once from
+    the same index by the wizard's own pip (`--python`). Else `python -m venv` with its bundled pip."""
+    why = "An isolated environment keeps this setup's packages away from the system and other projects."
+    title = f"Create a virtual environment with Python {target.python_version}"
+    idx = tuple(_index_args(answers.index))
+    if target.kind == "conda":
+        return [Step("create-conda", "create", f"Create a conda environment with Python {target.python_version}",
+                     f"{Path(target.python).name} provides the Python; pip inside the environment installs the rest, "
+                     "so every build choice above holds as in a venv.",
+                     conda.create_argv(target.python, target.path, target.python_version))]
+    if target.kind != "venv":
+        return []
+    if answers.options.installer == "uv" and not (answers.index.offline and not _offline_has_pip(answers.index)):
+        seed = (uv.uv_bin(), "venv", "--seed", "--python", target.python, *UV_COMMON, *idx, target.path)
+        return [Step("create-venv", "create", title, why + " uv makes it, with pip in it for later use.", seed, (), idx, installer="uv")]
+    if not upgrade:
+        return [Step("create-venv", "create", title, why, (target.python, "-m", "venv", target.path))]
+    return [Step("create-venv", "create", title, why + " Without ensurepip's bundled pip: the next step installs the newest once.",
+                 (target.python, "-m", "venv", "--without-pip", target.path)),
+            Step("upgrade-pip", "pip", "Install pip",
+                 "The newest pip, from the same index as everything else (pip 24.1+ reports download progress); "
+                 "the wizard's own pip installs it, which is faster than upgrading ensurepip's.",
+                 (sys.executable, "-m", "pip", "--python", target.env_python, "install", *PIP_COMMON, *idx, "pip"), ("pip",), idx)]
 
 
 def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
     """The whole plan, or RequestError/InputError when this machine cannot serve the request."""
     frameworks = expand(catalog, answers.profile, answers.frameworks)
-    custom_index = bool(answers.index.url or answers.index.offline)
+    custom_index = bool(answers.index.url and not answers.index.torch_mirror or answers.index.offline)
     options = builds.candidates(frameworks, machine, answers.accelerator, catalog, custom_index)
     target = _resolve_target(answers, machine, options)
-    decisions = options.pick(target.python_version)
+    decisions = _mirrored(options.pick(target.python_version), catalog, answers.index.torch_mirror)
     notes: list[str] = []
     steps: list[Step] = []
-    if target.kind == "venv":
-        steps.append(Step("create-venv", "create", f"Create a virtual environment with Python {target.python_version}",
-                          "An isolated environment keeps this setup's packages away from the system and other projects.",
-                          (target.python, "-m", "venv", target.path)))
-    elif target.kind == "conda":
-        steps.append(Step("create-conda", "create", f"Create a conda environment with Python {target.python_version}",
-                          f"{Path(target.python).name} provides the Python; pip inside the environment installs the rest, "
-                          "so every build choice above holds as in a venv.",
-                          conda.create_argv(target.python, target.path, target.python_version)))
-    upgrade = answers.options.upgrade_pip and target.kind == "venv"
+    upgrade = answers.options.upgrade_pip and target.kind == "venv" and answers.options.installer == "pip"
     if upgrade and answers.index.offline and not _offline_has_pip(answers.index):
         upgrade = False
         notes.append("pip is not upgraded: the offline wheelhouse holds no pip wheel.")
-    if upgrade:
-        steps.append(Step("upgrade-pip", "pip", "Upgrade pip",
-                          "A venv's bundled pip can be old; the seeds upgrade it first, and pip 24.1+ reports download progress.",
-                          _pip(target.env_python, "install", *PIP_COMMON, "--upgrade", *_index_args(answers.index), "pip"), ("pip",)))
+    steps += _create_steps(target, answers, upgrade)
     pip_now = None if upgrade else _current_pip(target, machine)
     progress = upgrade or (pip_now is not None and Version(pip_now) >= RAW_PROGRESS_PIP)
     steps += _install_steps(target, decisions, answers, progress)

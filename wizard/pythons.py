@@ -15,6 +15,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
+from wizard import probe_cache
 from wizard.machine import PythonInfo
 
 MIN_TARGET = Version("3.9")
@@ -88,17 +89,23 @@ def run_probe(argv: list[str], timeout: float) -> subprocess.CompletedProcess[st
 
 
 def probe_interpreter(path: str, source: str = "PATH", timeout: float = PROBE_TIMEOUT_S) -> PythonInfo | None:
-    """Run the probe in `path`; None when it is not a working Python. Never hangs (timeout)."""
-    proc = run_probe([path, "-I", str(PROBE)], timeout)
-    if proc is None:
-        return None
-    line = proc.stdout.strip().splitlines()[-1:] if proc.returncode == 0 else []
-    if not line:
-        return _python2_info(path, source, proc.stderr)
-    try:
-        data = json.loads(line[0])
-    except ValueError:
-        return None
+    """Run the probe in `path` (or recall its answer: wizard.probe_cache); None when it is not a
+    working Python. Never hangs (timeout)."""
+    key = probe_cache.cache_key(path)
+    data = probe_cache.lookup(key) if key else None
+    if data is None:
+        proc = run_probe([path, "-I", str(PROBE)], timeout)
+        if proc is None:
+            return None
+        line = proc.stdout.strip().splitlines()[-1:] if proc.returncode == 0 else []
+        if not line:
+            return _python2_info(path, source, proc.stderr)
+        try:
+            data = json.loads(line[0])
+        except ValueError:
+            return None
+        if key and isinstance(data, dict) and "version" in data and data.get("venv_ok"):
+            probe_cache.store(key, data)   # not a Python that lacks venv: installing python3.X-venv changes no binary
     info = PythonInfo(path=path, version=data["version"], implementation=data.get("implementation", "cpython"),
                       is_venv=bool(data.get("is_venv")), venv_ok=bool(data.get("venv_ok")),
                       externally_managed=bool(data.get("externally_managed")),

@@ -146,6 +146,9 @@ def resolve_plan(plan: Plan, skip: frozenset[str] = frozenset()) -> tuple[Resolv
                 if "(from versions: none)" in "\n".join(output):   # pip logs why an index page failed (401, 404) only at debug level
                     output += _run([a if a != "-v" else "-vv" for a in argv])[1]
                 text = "\n".join(output)
+                if not any(x.startswith(("Looking in", "Collecting", "ERROR: Could not find")) for x in output):
+                    raise RequestError(f"pip could not run for the interpreter {interpreter}: {_errors(output)}",
+                                       "check that this Python works (python -m venv, python -c 'import ssl')")
                 raise RequestError(f"pip cannot install {', '.join(step.requirements)} from {_where(output, step)}: {_errors(output)}",
                                    _hint(text, t.python_version))
             have = {p.name for p in resolved}   # kept as the earlier step installed them
