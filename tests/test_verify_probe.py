@@ -147,3 +147,18 @@ def test_arch_coverage_follows_the_same_major_lower_minor_rule(monkeypatch: pyte
     assert covering_arch(["sm_90", "compute_90"], "12.0") == "compute_90"   # PTX is compiled for newer GPUs
     assert covering_arch(["sm_90a"], "9.0") == "sm_90a" and covering_arch(["sm_90a"], "9.1") is None
     assert covering_arch(CU130_ARCHES, "%d.%d" % V100.capability) is None
+
+
+def test_groups_run_concurrently_where_memory_allows(venv: Path) -> None:
+    """torch is imported by the imports group and the pytorch group: on a CPU machine with memory to
+    spare both import it at once, so two 3-second imports take about 3 seconds, not 6."""
+    import time
+
+    site = site_packages(venv)
+    install_fake_torch(site, FakeTorch())
+    init = site / "torch" / "__init__.py"
+    init.write_text("import time\ntime.sleep(3)\n" + init.read_text())
+    started = time.monotonic()
+    checks = probe(venv, spec())
+    assert checks["import pytorch"].ok and checks["pytorch: tensor op on cpu"].ok
+    assert time.monotonic() - started < 5.5
