@@ -66,6 +66,9 @@ def test_uv_and_pip_install_the_same_versions_and_uv_output_reaches_the_events(
     assert wizlab == {k: v for k, v in pip_env.items() if k.startswith("wizlab")}
     assert "pip" in uv_env                                   # seeded: the user's `python -m pip` works
     r = results["uv"]
+    resolved = {installer: {p["name"]: p["version"] for p in results[installer].of("plan")[0]["plan"]["resolution"]}
+                for installer in results}
+    assert resolved["uv"] == resolved["pip"] == wizlab           # each installer resolved it itself, the same way
     steps = r.of("plan")[0]["plan"]["steps"]
     assert steps[0]["argv"][1:3] == ["venv", "--seed"] and steps[1]["argv"][1:3] == ["pip", "install"]
     lines = [e["line"] for e in r.of("output") if e["step"] == "install"]
@@ -73,6 +76,18 @@ def test_uv_and_pip_install_the_same_versions_and_uv_output_reaches_the_events(
     big = [e for e in r.of("progress") if e["step"] == "install"]
     assert big and big[-1]["done"] == big[-1]["total"] > 1_000_000
     assert {c["check"]: c["ok"] for c in r.of("check")}["pip check"]
+
+
+def test_uv_refuses_what_does_not_resolve_before_anything_is_created(
+        index_server: IndexServer, setup: tuple[Path, dict[str, str], Path], tmp_path: Path) -> None:
+    machine, env, seeds = setup
+    target = tmp_path / "never"
+    a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-future"], index={"url": index_server.url},
+                                                options={"upgrade_pip": False, "verify": False, "installer": "uv"}))
+    r = run_wizard("--answers", str(a), "--machine", str(machine), "--json", env=env)
+    assert r.code == 2 and not target.exists()
+    (error,) = r.of("error")
+    assert "wizlab-future" in error["message"] and "Python" in error["hint"]
 
 
 def test_cancelling_a_uv_install_leaves_no_process(index_server: IndexServer, setup: tuple[Path, dict[str, str], Path],

@@ -146,6 +146,11 @@ class Execution:
 
     def run(self) -> int:
         """Preflight, then every step; the exit code (2: refused by the preflight, nothing changed)."""
+        plan = self.prepared.plan
+        if any(s.installer == "uv" for s in plan.steps):   # uv does not read pip.conf: give it what pip would use
+            config = pip_config()
+            plan = replace(plan, steps=tuple(with_pip_config(s, config) if s.installer == "uv" else s for s in plan.steps))
+            self.prepared = replace(self.prepared, plan=plan)
         if self.check_indexes:
             try:
                 self.prepared = replace(self.prepared, plan=preflight(self.prepared))
@@ -154,10 +159,6 @@ class Execution:
                 self.emit(Done(EXIT_INVALID, f"refused before anything changed: {exc.message}", None, {}))
                 return EXIT_INVALID
         plan = self.prepared.plan
-        if any(s.installer == "uv" for s in plan.steps):   # uv does not read pip.conf: give it what pip would use
-            config = pip_config()
-            plan = replace(plan, steps=tuple(with_pip_config(s, config) if s.installer == "uv" else s for s in plan.steps))
-            self.prepared = replace(self.prepared, plan=plan)
         env = Path(plan.target.path)
         stamp = self.record.started.strftime("%Y%m%d-%H%M%S")
         log = RunLog((env_meta_dir(env) if plan.target.reuse else state_dir()) / "logs" / f"{stamp}.log")
