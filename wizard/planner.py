@@ -109,12 +109,15 @@ def _index_args(index: Index, url: str | None = None) -> list[str]:
     return args
 
 
-def _offline_has_pip(index: Index) -> bool:
-    for link in index.find_links:
-        folder = preflight.local_folder(link)
-        if folder and folder.is_dir() and any(folder.glob("pip-*.whl")):
-            return True
-    return False
+def _offline_has(index: Index, *projects: str) -> bool:
+    """Whether the find_links folders hold a wheel of each project (what an offline venv seeds)."""
+    folders = [f for link in index.find_links if (f := preflight.local_folder(link)) and f.is_dir()]
+    return all(any(any(f.glob(f"{p}-*.whl")) for f in folders) for p in projects)
+
+
+def _uv_seeds(python_version: str) -> tuple[str, ...]:
+    """What `uv venv --seed` installs: pip, and setuptools and wheel before Python 3.12."""
+    return ("pip",) if Version(python_version) >= Version("3.12") else ("pip", "setuptools", "wheel")
 
 
 def _reusable(path: Path, folder: envs.FolderKind, python_version: str) -> bool:
@@ -247,7 +250,7 @@ def _create_steps(target: Target, answers: Answers, upgrade: bool) -> list[Step]
                      conda.create_argv(target.python, target.path, target.python_version))]
     if target.kind != "venv":
         return []
-    if answers.options.installer == "uv" and not (answers.index.offline and not _offline_has_pip(answers.index)):
+    if answers.options.installer == "uv" and not (answers.index.offline and not _offline_has(answers.index, *_uv_seeds(target.python_version))):
         seed = (uv.uv_bin(), "venv", "--seed", "--python", target.python, *UV_COMMON, *idx, target.path)
         return [Step("create-venv", "create", title, why + " uv makes it, with pip in it for later use.", seed, (), idx, installer="uv")]
     if not upgrade:
@@ -270,7 +273,7 @@ def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
     notes: list[str] = []
     steps: list[Step] = []
     upgrade = answers.options.upgrade_pip and target.kind == "venv" and answers.options.installer == "pip"
-    if upgrade and answers.index.offline and not _offline_has_pip(answers.index):
+    if upgrade and answers.index.offline and not _offline_has(answers.index, "pip"):
         upgrade = False
         notes.append("pip is not upgraded: the offline wheelhouse holds no pip wheel.")
     steps += _create_steps(target, answers, upgrade)
