@@ -44,12 +44,16 @@ def _index_of(step: Step) -> str | None:
     return args[args.index("--index-url") + 1] if "--index-url" in args else None
 
 
+def _earlier_indexes(step: Step, earlier: Iterable[Step]) -> list[str]:
+    return [a for s in earlier if (u := _index_of(s)) and u != _index_of(step) for a in ("--extra-index-url", u)]
+
+
 def resolve_argv(interpreter: str, step: Step, fresh: bool, report: Path, earlier: Iterable[Step] = (),
                  constraints: Path | None = None) -> list[str]:
     """The dry run of one install step. Steps before it (a build from its own index, e.g. PyTorch's)
     are already installed when it runs: their indexes join as extra indexes and their resolved
     versions are pinned through `constraints`, so the resolver keeps them as the install will."""
-    extra = [a for s in earlier if (u := _index_of(s)) and u != _index_of(step) for a in ("--extra-index-url", u)]
+    extra = _earlier_indexes(step, earlier)
     return [sys.executable, "-m", "pip", "--python", interpreter, "install", "--dry-run",
             *(("--ignore-installed",) if fresh else ()), "--report", str(report), "--retries", "1", "-v",
             "--no-input", "--disable-pip-version-check", "--no-color", *step.index_args, *extra,
@@ -60,7 +64,7 @@ def uv_resolve_argv(interpreter: str, step: Step, constraints: Path | None, earl
     """For steps uv installs, uv resolves (`uv pip compile`, requirements read from stdin), with the
     step's own options (pip's configuration already added, wizard.uv) and the same treatment of
     earlier steps as `resolve_argv`."""
-    extra = [a for s in earlier if (u := _index_of(s)) and u != _index_of(step) for a in ("--extra-index-url", u)]
+    extra = _earlier_indexes(step, earlier)
     split = step.argv.index("--python") + 2       # uv pip install --python PY <options> <requirements>
     options = step.argv[split:len(step.argv) - len(step.requirements)]
     return [step.argv[0], "pip", "compile", "-", "--python", interpreter, "--no-header", "--no-annotate", "--quiet",
@@ -144,7 +148,7 @@ def _packages(report: dict, step: Step) -> list[ResolvedPackage]:
 
 
 def resolve_plan(plan: Plan, skip: frozenset[str] = frozenset()) -> tuple[ResolvedPackage, ...]:
-    """Every package each install step will get, exact versions, from pip's own resolution; steps in
+    """Every package each install step will get, exact versions, from the installer's own resolution; steps in
     `skip` (a rerun's satisfied steps) are left out. RequestError when a requirement does not resolve."""
     t = plan.target
     if t.kind == "conda" and not t.reuse:
@@ -156,31 +160,34 @@ def resolve_plan(plan: Plan, skip: frozenset[str] = frozenset()) -> tuple[Resolv
     with tempfile.TemporaryDirectory(prefix="wizard-resolve-") as tmp:
         constraints = Path(tmp) / "constraints.txt"
         for i, step in enumerate(steps):
-            report = Path(tmp) / f"report-{i}.json"
             if resolved:
                 constraints.write_text("".join(f"{p.name}=={p.version}\n" for p in resolved), "utf-8")
+            pins = constraints if resolved else None
             if step.installer == "uv":
-                resolved += _uv_resolve(interpreter, step, constraints if resolved else None, steps[:i],
-                                        {p.name for p in resolved}, t.python_version)
-                continue
-            argv = resolve_argv(interpreter, step, fresh, report, steps[:i], constraints if resolved else None)
-            code, output = _run(argv)
-            if code != 0 or not report.is_file():
-                if "(from versions: none)" in "\n".join(output):   # pip logs why an index page failed (401, 404) only at debug level
-                    output += _run([a if a != "-v" else "-vv" for a in argv])[1]
-                text = "\n".join(output)
-                if not any(x.startswith(("Looking in", "Collecting", "ERROR: Could not find")) for x in output):
-                    raise RequestError(f"pip could not run for the interpreter {interpreter}: {_errors(output)}",
-                                       "check that this Python works (python -m venv, python -c 'import ssl')")
-                raise RequestError(f"pip cannot install {', '.join(step.requirements)} from {_where(output, step)}: {_errors(output)}",
-                                   _hint(text, t.python_version))
+                found = _uv_resolve(interpreter, step, pins, steps[:i], t.python_version)
+            else:
+                found = _pip_resolve(resolve_argv(interpreter, step, fresh, Path(tmp) / f"report-{i}.json", steps[:i], pins),
+                                     step, interpreter, t.python_version)
             have = {p.name for p in resolved}   # kept as the earlier step installed them
-            resolved += [p for p in _packages(json.loads(report.read_text("utf-8")), step) if p.name not in have]
+            resolved += [p for p in found if p.name not in have]
     return tuple(resolved)
 
 
-def _uv_resolve(interpreter: str, step: Step, constraints: Path | None, earlier: list[Step], have: set[str],
-                python: str) -> list[ResolvedPackage]:
+def _pip_resolve(argv: list[str], step: Step, interpreter: str, python: str) -> list[ResolvedPackage]:
+    report = Path(argv[argv.index("--report") + 1])
+    code, output = _run(argv)
+    if code == 0 and report.is_file():
+        return _packages(json.loads(report.read_text("utf-8")), step)
+    if "(from versions: none)" in "\n".join(output):   # pip logs why an index page failed (401, 404) only at debug level
+        output += _run([a if a != "-v" else "-vv" for a in argv])[1]
+    if not any(x.startswith(("Looking in", "Collecting", "ERROR: Could not find")) for x in output):
+        raise RequestError(f"pip could not run for the interpreter {interpreter}: {_errors(output)}",
+                           "check that this Python works (python -m venv, python -c 'import ssl')")
+    raise RequestError(f"pip cannot install {', '.join(step.requirements)} from {_where(output, step)}: {_errors(output)}",
+                       _hint("\n".join(output), python))
+
+
+def _uv_resolve(interpreter: str, step: Step, constraints: Path | None, earlier: list[Step], python: str) -> list[ResolvedPackage]:
     code, output = _run(uv_resolve_argv(interpreter, step, constraints, earlier), "\n".join(step.requirements) + "\n",
                         dict(step.env))
     if code != 0:
@@ -192,7 +199,7 @@ def _uv_resolve(interpreter: str, step: Step, constraints: Path | None, earlier:
     for line in output:
         name, sep, version = line.partition("==")
         name = str(canonicalize_name(name.strip())) if sep else ""
-        if name and name not in have:
+        if name:
             out.append(ResolvedPackage(name, version.strip(), "", None, name in requested, step.id))
     return out
 
