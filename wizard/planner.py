@@ -250,7 +250,8 @@ def _create_steps(target: Target, answers: Answers, upgrade: bool) -> list[Step]
                      conda.create_argv(target.python, target.path, target.python_version))]
     if target.kind != "venv":
         return []
-    if answers.options.installer == "uv" and not (answers.index.offline and not _offline_has(answers.index, *_uv_seeds(target.python_version))):
+    seeds_at_hand = not answers.index.offline or _offline_has(answers.index, *_uv_seeds(target.python_version))
+    if answers.options.installer == "uv" and seeds_at_hand:
         seed = (uv.uv_bin(), "venv", "--seed", "--python", target.python, *UV_COMMON, *idx, target.path)
         return [Step("create-venv", "create", title, why + " uv makes it, with pip in it for later use.", seed, (), idx, installer="uv")]
     if not upgrade:
