@@ -23,6 +23,7 @@ import sys
 from collections.abc import Mapping
 
 from wizard.plan import Step
+from wizard.problems import RequestError
 from wizard.runner import child_env
 
 # pip's option → uv's option with the same meaning (values are space-separated lists in pip.conf)
@@ -34,10 +35,14 @@ _CONFIG_LINE = re.compile(r"^(?P<where>[^.]+)\.(?P<key>[a-z-]+)=(?P<value>.*)$")
 
 
 def uv_bin() -> str:
-    """The uv binary the `uv` package installed next to the wizard."""
-    from uv import find_uv_bin
+    """The uv binary the `uv` package installed next to the wizard; RequestError (exit 2) without it."""
+    try:
+        from uv import find_uv_bin
 
-    return find_uv_bin()
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        raise RequestError("options.installer is 'uv', but uv is not installed with the wizard",
+                           "pip install uv (a dependency of the wizard), or use installer 'pip'") from None
 
 
 def parse_pip_config(text: str) -> dict[str, str]:
