@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--catalog", type=Path, metavar="FILE", help="use this catalog file (a newer one) instead of the shipped one")
     p.add_argument("--dry-run", action="store_true", help="validate and print the plan; create and install nothing")
     p.add_argument("--json", action="store_true", help="print one JSON event per line on stdout")
+    p.add_argument("--verify", action="store_true",
+                   help="verify even when the environment has not changed since its verification last passed")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("schema", help="print the answers file's JSON Schema")
     d = sub.add_parser("detect", help="detect this machine's hardware and Python interpreters")
@@ -245,7 +247,7 @@ def _run_headless(args: argparse.Namespace) -> int:
         if isinstance(event, Done):
             ended.append(event)
 
-    run = Execution(prepared, emit)
+    run = Execution(prepared, emit, force_verify=args.verify)
     try:
         with _cancel_on_signals(run.cancel):
             code = run.run()
