@@ -18,8 +18,8 @@ from textual.widgets.option_list import Option
 
 from screens.base import WizardScreen
 from screens.choices import ChoiceList
-from wizard.advice import framework_availability
-from wizard.answers import ACCELERATOR_KINDS, Answers, Options, semantic_problems
+from wizard.advice import accelerator_values, framework_availability
+from wizard.answers import Answers, Options, semantic_problems
 
 INSTALLERS = {
     "pip": ("pip", "pip installs every package: the tool the seeds (the guides this wizard follows) use."),
@@ -109,8 +109,7 @@ class OptionsScreen(WizardScreen):
         assert session.machine is not None
         options = []
         self.accelerator_effects: dict[str, str] = {}
-        chosen = session.answers.accelerator
-        for acc in (*ACCELERATOR_KINDS, *([chosen] if chosen not in ACCELERATOR_KINDS else [])):
+        for acc in accelerator_values(session.catalog):
             probe = msgspec.structs.replace(session.answers, accelerator=acc)
             avail = framework_availability(PROBE_FRAMEWORK, probe, session.machine, session.catalog)
             if avail.decision is not None:

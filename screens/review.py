@@ -50,10 +50,10 @@ def _grid(*widths: int) -> Table:
 
 def step_command(step: dict[str, Any]) -> str:
     """The step's command as a person reads it: the verify probe's JSON spec is said in words."""
-    argv = step["argv"]
-    if step["kind"] == "verify":
-        return f"$ {shlex.join(argv[:-1])} SPEC\n  (SPEC: {verify_summary(argv[-1])})"
-    return f"$ {shlex.join(argv)}"
+    command = shlex.join([*(f"{k}={v}" for k, v in step.get("env", {}).items()), *step["argv"]])
+    if step["kind"] == "verify" and step.get("stdin"):
+        return f"$ {command} < SPEC\n  (SPEC: {verify_summary(step['stdin'])})"
+    return f"$ {command}"
 
 
 def plan_renderable(plan: dict[str, Any]) -> RenderableType:

@@ -43,6 +43,15 @@ def _fresh_index_server(request: pytest.FixtureRequest) -> Iterator[None]:
     server.reset_faults()
 
 
+@pytest.fixture(autouse=True)
+def _state_dir_for_tests(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process runs keep their state (logs, the interpreter probe cache) out of the user's state dir."""
+    import os
+
+    if "WIZARD_STATE_DIR" not in os.environ:
+        monkeypatch.setenv("WIZARD_STATE_DIR", str(tmp_path_factory.getbasetemp() / "wizard-state"))
+
+
 # -- pip subprocess environment -----------------------------------------------------------------
 
 

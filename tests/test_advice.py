@@ -8,8 +8,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from wizard.advice import disk_need, framework_availability, location, machine_warnings, pip_phase, python_choice, run_state
-from wizard.answers import ACCELERATOR_KINDS, Answers, Environment
+from wizard.advice import accelerator_values, disk_need, framework_availability, location, machine_warnings, pip_phase, python_choice, run_state
+from wizard.answers import Answers, Environment
 from wizard.catalog import load_catalog
 from wizard.events import Done, StepFinished, StepStarted
 from wizard.machine import Machine, load_machine
@@ -36,7 +36,7 @@ def _plans(answers: Answers, machine: Machine) -> str | None:
 @pytest.mark.parametrize("machine_file", MACHINES, ids=lambda p: p.stem)
 def test_framework_and_accelerator_verdicts_agree_with_the_planner(machine_file: Path, tmp_path: Path) -> None:
     machine = msgspec.structs.replace(load_machine(machine_file), disk_free_bytes=None)
-    for acc in ACCELERATOR_KINDS:
+    for acc in accelerator_values(CATALOG):
         for fid in CATALOG.frameworks:
             answers = _answers(tmp_path / "env", frameworks=[fid], accelerator=acc)
             avail = framework_availability(fid, answers, machine, CATALOG)

@@ -14,7 +14,7 @@ from support.wheels import build_wheel
 from wizard.catalog import load_catalog
 from wizard.catalog_check import newer_torch_note
 from wizard.cli import main
-from wizard.preflight import IndexFile
+from wizard.index_pages import IndexFile, parse_listing
 
 LINUX = "manylinux_2_28_x86_64"
 
@@ -101,3 +101,17 @@ def test_a_newer_torch_on_the_index_becomes_a_plan_note() -> None:
     note = newer_torch_note(load_catalog(), files)
     assert note is not None and "torch 2.16, newer than the catalog's 2.15" in note
     assert newer_torch_note(load_catalog(), files[:1]) is None
+
+
+@pytest.mark.parametrize("body", ["not json", "[]", '{"files": {}}', '{"files": [{"size": 1}]}',
+                                  '{"files": [{"filename": 3}]}', '{"files": [{"filename": "a.whl", "requires-python": 3}]}'])
+def test_a_json_page_that_is_not_pep_691_is_a_reason_not_a_traceback(body: str) -> None:
+    with pytest.raises(ValueError, match="JSON|files"):
+        parse_listing("application/vnd.pypi.simple.v1+json", body)
+
+
+def test_pep_691_and_pep_503_pages_give_the_same_files() -> None:
+    json_page = '{"files": [{"filename": "torch-2.16.0-cp314-cp314-manylinux_2_28_x86_64.whl", "requires-python": ">=3.11"}]}'
+    html_page = ('<a href="../f/torch-2.16.0-cp314-cp314-manylinux_2_28_x86_64.whl#sha256=00" '
+                 'data-requires-python="&gt;=3.11">t</a>')
+    assert parse_listing("application/vnd.pypi.simple.v1+json", json_page) == parse_listing("text/html", html_page)

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import psutil
 import pytest
 from support.index_server import IndexServer
 from support.wheels import BIG_PADDING, Wheelhouse
-from support.wizard_cli import REPO, answers, pyenv_python, run_wizard, wizard_argv, wizard_env, write_json
+from support.wizard_cli import REPO, WizardResult, answers, pyenv_python, run_wizard, wizard_argv, wizard_env, write_json
 
 from wizard.machine import Cpu, Machine
 from wizard.pythons import probe_interpreter
@@ -77,6 +78,7 @@ def test_install_streams_events_writes_files_and_rerun_reuses(index_server: Inde
     assert saved["packages"] == ["wizlab-gamma", "wizlab-big"]
     assert saved["options"]["upgrade_pip"] is False and saved["options"]["verify"] is True
     assert saved["options"]["jupyter_kernel"] is None and saved["options"]["vscode_folder"] is None
+    assert saved["options"]["installer"] == "pip"
     report = json.loads((meta / "report.json").read_text())
     assert report["outcome"] == "ok" and [s["status"] for s in report["steps"]] == ["ok"] * 4
     assert "✓ import wizlab-gamma" in (meta / "report.md").read_text()
@@ -84,18 +86,20 @@ def test_install_streams_events_writes_files_and_rerun_reuses(index_server: Inde
     assert log.parent == meta / "logs" and "Successfully installed" in log.read_text()
     assert (target / "bin" / "python").exists()
 
-    # The rerun reuses the environment: nothing is reinstalled, only verification runs.
+    # The rerun reuses the environment: nothing is reinstalled, and nothing changed since verification passed.
     index_server.clear_requests()
     again = run_wizard("--answers", str(a), "--machine", str(machine_file), "--json", env=env)
     assert again.code == 0, again.stderr
     status = {e["step"]: e["status"] for e in again.of("step_finished")}
-    assert status == {"create-venv": "skipped", "install": "skipped", "verify": "ok", "pip-check": "ok"}
+    assert status == {"create-venv": "skipped", "install": "skipped", "verify": "skipped", "pip-check": "skipped"}
     assert index_server.requests == []
     assert len(list((meta / "logs").iterdir())) == 2
 
-    # Replaying the saved answers makes the same plan.
+    # Replaying the saved answers makes the same plan (a dry run resolves nothing: that needs the network).
     replay = run_wizard("--answers", str(meta / "answers.json"), "--machine", str(machine_file), "--dry-run", "--json", env=env)
-    assert replay.of("plan")[0]["plan"] == again.of("plan")[0]["plan"]
+    planned, ran = replay.of("plan")[0]["plan"], again.of("plan")[0]["plan"]
+    assert planned.pop("resolution") is None and ran.pop("resolution") == []
+    assert planned == ran
 
 
 @pytest.mark.skipif(PY_OLD_PIP is None, reason="needs pyenv's Python 3.11 (bundled pip 23.2.1)")
@@ -145,16 +149,29 @@ def test_upgrade_pip_runs_first_from_the_same_index(wheelhouse: Wheelhouse, mach
 
 def test_failed_install_exits_1_and_reports(index_server: IndexServer, machine_file: Path, env: dict[str, str],
                                             tmp_path: Path) -> None:
-    index_server.fail_500 = {"/files/"}
     target = tmp_path / "fail"
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-alpha"], index=_idx(index_server)))
-    r = run_wizard("--answers", str(a), "--machine", str(machine_file), "--json", env={**env, "PIP_RETRIES": "0"})
+    r = _run_breaking_files_after_preflight(index_server, ["--answers", str(a), "--machine", str(machine_file), "--json"],
+                                            {**env, "PIP_RETRIES": "0"})
     assert r.code == 1
     status = {e["step"]: e["status"] for e in r.of("step_finished")}
     assert status == {"create-venv": "ok", "install": "failed"}
     report = json.loads((target / ".wizard" / "report.json").read_text())
     assert report["outcome"] == "failed" and report["steps"][1]["tail"]
     assert "## Output of the failed step" in (target / ".wizard" / "report.md").read_text()
+
+
+def _run_breaking_files_after_preflight(server: IndexServer, args: list[str], env: dict[str, str]) -> WizardResult:
+    """The wizard, with the index's files answering 500 from the moment the plan (resolved by pip) is out."""
+    proc = subprocess.Popen(wizard_argv(*args), env=env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if json.loads(line)["event"] == "plan":
+            server.fail_500 = {"/files/"}
+    return WizardResult(proc.wait(timeout=240), "".join(lines), proc.stderr.read() if proc.stderr else "")
 
 
 def test_broken_package_fails_verification(index_server: IndexServer, machine_file: Path, env: dict[str, str],
@@ -305,7 +322,8 @@ def test_failure_before_any_environment_logs_to_the_state_dir(index_server: Inde
                                                               tmp_path: Path) -> None:
     fake = tmp_path / "bin" / "python3"
     fake.parent.mkdir()
-    fake.write_text("#!/bin/sh\necho 'venv: simulated failure' >&2\nexit 1\n")
+    real = PY_NEW_PIP or PY_OLD_PIP or sys.executable   # answers pip's resolution; only making a venv fails
+    fake.write_text(f'#!/bin/sh\ncase "$*" in *"-m venv"*) echo "venv: simulated failure" >&2; exit 1;; esac\nexec {real} "$@"\n')
     fake.chmod(0o755)
     machine = write_json(tmp_path / "m.json", {"os": "linux", "arch": "x86_64", "disk_free_bytes": 10**11,
                                                "pythons": [{"path": str(fake), "version": "3.12.4"}]})

@@ -1,36 +1,53 @@
-"""Preflight against the loopback index: reachable, a file for this platform and Python, or exit 2
-before anything is created. Dry runs never touch the network."""
+"""The preflight asks pip, run as the install runs it: the plan's index options, the user's pip
+configuration (PIP_CONFIG_FILE here), the target interpreter. Refusals: exit 2, nothing created,
+the requirement and the index named, a hint fitting pip's reason. Dry runs never touch the network."""
 
 from __future__ import annotations
 
-import shutil
+import os
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
 
 import pytest
-from packaging.requirements import Requirement
-from packaging.tags import Tag
-from support.index_server import IndexServer
-from support.wheels import Wheelhouse, build_wheel
+from support.index_server import IndexServer, write_static_index
+from support.pipenv import clean_pip_env
+from support.tls import make_loopback_tls
+from support.wheels import Wheelhouse
+from support.wizard_cli import answers as answers_dict
+from support.wizard_cli import pyenv_python, run_wizard, wizard_env, write_json
 
+from wizard import planner
 from wizard.answers import Answers, Environment, Index
 from wizard.catalog import load_catalog
-from wizard.engine import EXIT_INVALID, Execution, prepare
+from wizard.engine import EXIT_INVALID, Execution, preflight, prepare
 from wizard.events import Done, Error, Event
 from wizard.machine import Machine, PythonInfo
-from wizard.plan import Decision, Plan
-from wizard.planner import make_plan
-from wizard.preflight import IndexFile, check_indexes, parse_listing, target_tags, verdict
+from wizard.plan import Decision, ResolvedPackage
 from wizard.problems import RequestError
+from wizard.resolve import cuda_in_cpu_request
 
+pytestmark = pytest.mark.integration
 CATALOG = load_catalog()
+PY = pyenv_python("3.12") or pyenv_python("3.13")
+needs_python = pytest.mark.skipif(PY is None, reason="needs pyenv's Python 3.12 or 3.13")
 
 
-def _machine(os: Literal["linux", "darwin", "windows"] = "linux", arch: str = "x86_64", python: str = "3.12.3") -> Machine:
-    return Machine(os=os, arch=arch, disk_free_bytes=10**12, pythons=[PythonInfo(path="/opt/py/bin/python3", version=python)])
+@pytest.fixture(autouse=True)
+def isolated_pip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wizard's children inherit os.environ: make it this machine's minus its pip configuration."""
+    for key in [k for k in os.environ if k.upper().startswith("PIP_")]:
+        monkeypatch.delenv(key)
+    for key, value in clean_pip_env().items():
+        monkeypatch.setenv(key, value)
+
+
+def _machine() -> Machine:
+    from wizard.pythons import probe_interpreter
+
+    info = probe_interpreter(PY, "pyenv") if PY else None
+    return Machine(os="linux", arch="x86_64", disk_free_bytes=10**12, pythons=[info or PythonInfo(path="/nowhere", version="3.12.0")])
 
 
 def _answers(tmp_path: Path, packages: list[str], url: str | None, **index: object) -> Answers:
@@ -38,139 +55,171 @@ def _answers(tmp_path: Path, packages: list[str], url: str | None, **index: obje
                    index=Index(url=url, **index))  # type: ignore[arg-type]
 
 
-def _check(tmp_path: Path, packages: list[str], url: str | None, machine: Machine | None = None, **index: object) -> list[str]:
-    a = _answers(tmp_path, packages, url, **index)
-    m = machine or _machine()
-    return check_indexes(make_plan(a, m, CATALOG), a, m)
+def _resolve(tmp_path: Path, packages: list[str], url: str | None, **index: object) -> dict[str, ResolvedPackage]:
+    plan = preflight(prepare(_answers(tmp_path, packages, url, **index), _machine(), CATALOG))
+    assert plan.resolution is not None
+    return {p.name: p for p in plan.resolution}
 
 
-# ---- tags and listings ------------------------------------------------------------------------------
-
-
-def test_target_tags_follow_the_machine_and_the_python() -> None:
-    linux = target_tags(_machine(), "3.12.3")
-    assert Tag("cp312", "cp312", "manylinux_2_28_x86_64") in linux and Tag("py3", "none", "any") in linux
-    assert Tag("cp312", "cp312", "linux_x86_64") in linux and Tag("cp312", "abi3", "manylinux2014_x86_64") in linux
-    assert Tag("cp313", "cp313", "manylinux_2_28_x86_64") not in linux
-    assert Tag("cp312", "cp312", "manylinux_2_28_aarch64") in target_tags(_machine(arch="aarch64"), "3.12.3")
-    assert Tag("cp313", "cp313", "macosx_14_0_arm64") in target_tags(_machine("darwin", "arm64"), "3.13.1")
-    assert Tag("cp311", "cp311", "win_amd64") in target_tags(_machine("windows", "AMD64"), "3.11.7")
-
-
-def test_listings_in_pep691_json_and_pep503_html() -> None:
-    body = '{"meta": {"api-version": "1.1"}, "files": [{"filename": "a-1.0-py3-none-any.whl", "requires-python": ">=3.9", "yanked": false}, {"filename": "a-0.9.tar.gz", "yanked": "broken"}]}'
-    assert parse_listing("application/vnd.pypi.simple.v1+json", body) == [
-        IndexFile("a-1.0-py3-none-any.whl", ">=3.9", False), IndexFile("a-0.9.tar.gz", None, True)]
-    html = ('<a href="../../files/a-1.0-py3-none-any.whl#sha256=00" data-requires-python="&gt;=3.9">a-1.0-py3-none-any.whl</a>'
-            '<a href="https://x/a-0.9.tar.gz" data-yanked="">a-0.9.tar.gz</a>')
-    assert parse_listing("text/html", html) == [IndexFile("a-1.0-py3-none-any.whl", ">=3.9", False), IndexFile("a-0.9.tar.gz", None, True)]
-
-
-def test_verdict_wheel_sdist_or_none() -> None:
-    tags = target_tags(_machine(), "3.12.3")
-    torch = [IndexFile("torch-2.13.0+cu126-cp312-cp312-manylinux_2_28_x86_64.whl"),
-             IndexFile("torch-2.13.0+cu126-cp313-cp313-manylinux_2_28_x86_64.whl")]
-    assert verdict(torch, Requirement("torch==2.13.*"), tags, "3.12.3") == "wheel"
-    assert verdict(torch, Requirement("torch==2.11.*"), tags, "3.12.3") is None
-    assert verdict(torch[1:], Requirement("torch"), tags, "3.12.3") is None                   # a cp313 wheel only
-    tf = [IndexFile("tf-2.21.0-py3-none-any.whl", requires_python=">=3.13")]
-    assert verdict(tf, Requirement("tf"), tags, "3.12.3") is None                             # Requires-Python
-    assert verdict([IndexFile("x-1.0.tar.gz"), IndexFile("x-1.0-cp311-cp311-win_amd64.whl")], Requirement("x"), tags, "3.12.3") == "sdist"
-    assert verdict([IndexFile("y-1.0-py3-none-any.whl", yanked=True)], Requirement("y"), tags, "3.12.3") is None
-    pre = [IndexFile("z-2.0rc1-py3-none-any.whl"), IndexFile("z-1.0.tar.gz")]
-    assert verdict(pre, Requirement("z"), tags, "3.12.3") == "sdist"                          # a final release wins, as in pip
-    assert verdict(pre[:1], Requirement("z"), tags, "3.12.3") == "wheel"
-
-
-# ---- against the loopback index -----------------------------------------------------------------
-
-
-def test_wheels_that_install_here_pass_without_warnings(index_server: IndexServer, tmp_path: Path) -> None:
-    assert _check(tmp_path, ["wizlab-gamma", "wizlab-alpha>=1.1"], index_server.url) == []
-    assert {"/simple/wizlab-gamma/", "/simple/wizlab-alpha/"} <= set(index_server.requests)
-
-
-def test_no_file_for_this_python_is_refused(index_server: IndexServer, tmp_path: Path) -> None:
+def _refusal(tmp_path: Path, packages: list[str], url: str | None, **index: object) -> RequestError:
     with pytest.raises(RequestError) as err:
-        _check(tmp_path, ["wizlab-future", "wizlab-alpha>=5", "wizlab-nowhere"], index_server.url)
-    msg = err.value.message
-    assert f"wizlab-future has no file for Python 3.12 on linux x86_64 at {index_server.url}" in msg
-    assert "wizlab-alpha>=5 has no file" in msg and "no project named 'wizlab-nowhere'" in msg
+        _resolve(tmp_path, packages, url, **index)
+    assert not (tmp_path / "env").exists()
+    return err.value
 
 
-@pytest.fixture
-def platform_index(tmp_path: Path) -> Iterator[IndexServer]:
-    """wizlab-native only as a Windows wheel and an sdist; wizlab-winonly only as a Windows wheel."""
-    house = tmp_path / "house"
-    house.mkdir()
-    for name in ("wizlab-native", "wizlab-winonly"):
-        wheel = build_wheel(tmp_path / "built", name, "1.0")
-        shutil.copy(wheel, house / wheel.name.replace("py3-none-any", "cp312-cp312-win_amd64"))
-    (house / "wizlab_native-1.0.tar.gz").write_bytes(b"not really a tarball")
-    server = IndexServer(house)
-    yield server
-    server.stop()
+@needs_python
+def test_every_package_is_resolved_to_an_exact_version_with_its_file(index_server: IndexServer, wheelhouse: Wheelhouse,
+                                                                     tmp_path: Path) -> None:
+    got = _resolve(tmp_path, ["wizlab-gamma"], index_server.url)
+    assert {n: p.version for n, p in got.items()} == {"wizlab-gamma": "2.0", "wizlab-beta": "1.0", "wizlab-alpha": "1.1"}
+    assert got["wizlab-gamma"].requested and not got["wizlab-alpha"].requested
+    assert got["wizlab-alpha"].url == f"{index_server.base}/files/wizlab_alpha-1.1-py3-none-any.whl"
+    assert "/simple/wizlab-gamma/" in index_server.requests
 
 
-def test_only_an_sdist_is_a_warning_and_another_platform_is_refused(platform_index: IndexServer, tmp_path: Path) -> None:
-    warnings = _check(tmp_path, ["wizlab-native"], platform_index.url)
-    assert len(warnings) == 1 and "build it from source" in warnings[0]
-    with pytest.raises(RequestError, match="wizlab-winonly has no file for Python 3.12 on linux x86_64"):
-        _check(tmp_path, ["wizlab-winonly"], platform_index.url)
-    assert _check(tmp_path, ["wizlab-winonly"], platform_index.url, _machine("windows", "AMD64")) == []
+@needs_python
+def test_no_file_for_the_target_python_is_refused_with_pips_reason(index_server: IndexServer, tmp_path: Path) -> None:
+    err = _refusal(tmp_path, ["wizlab-future"], index_server.url)
+    assert "wizlab-future" in err.message and index_server.url.rstrip("/") in err.message
+    assert "Requires-Python >=4" in err.message          # pip's own words
+    assert "Python 3.1" in (err.hint or "") and "environment.python" in (err.hint or "")
+
+
+@needs_python
+def test_a_version_the_index_lacks_gets_the_versions_it_has(index_server: IndexServer, tmp_path: Path) -> None:
+    err = _refusal(tmp_path, ["wizlab-alpha>=5"], index_server.url)
+    assert "wizlab-alpha>=5" in err.message
+    assert err.hint and "no such version" in err.hint and "1.0, 1.1" in err.hint
 
 
 def test_unreachable_index_is_named_with_credentials_masked(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]   # closed once the block ends: connections are refused
-    with pytest.raises(RequestError) as err:
-        _check(tmp_path, ["wizlab-alpha"], f"http://alice:s3cret@127.0.0.1:{port}/simple/")
-    assert f"cannot reach the package index http://****@127.0.0.1:{port}/simple/" in err.value.message
-    assert "s3cret" not in err.value.message + (err.value.hint or "")
+    err = _refusal(tmp_path, ["wizlab-alpha"], f"http://alice:s3cret@127.0.0.1:{port}/simple/")
+    assert f"127.0.0.1:{port}/simple" in err.message and "****" in err.message
+    assert "s3cret" not in err.message + (err.hint or "")
+    assert err.hint and "network" in err.hint
 
 
+@needs_python
 def test_credentials_in_the_url_are_used_and_wrong_ones_refused(index_server: IndexServer, tmp_path: Path) -> None:
     index_server.require_auth = ("alice", "s3cret")
-    assert _check(tmp_path, ["wizlab-alpha"], index_server.url_with_auth("alice", "s3cret")) == []
-    with pytest.raises(RequestError, match=r"refused access \(HTTP 401\)"):
-        _check(tmp_path, ["wizlab-alpha"], index_server.url_with_auth("alice", "wrong"))
+    assert "wizlab-alpha" in _resolve(tmp_path, ["wizlab-alpha"], index_server.url_with_auth("alice", "s3cret"))
+    err = _refusal(tmp_path, ["wizlab-alpha"], index_server.url_with_auth("alice", "wrong"))
+    assert "wrong" not in err.message + (err.hint or "") and err.hint and "credentials" in err.hint
 
 
-def test_offline_contacts_nothing_but_needs_its_folders(index_server: IndexServer, wheelhouse: Wheelhouse, tmp_path: Path) -> None:
-    assert _check(tmp_path, ["wizlab-alpha"], None, offline=True, find_links=[str(wheelhouse.dir)]) == []
+@needs_python
+def test_offline_resolves_from_find_links_alone(index_server: IndexServer, wheelhouse: Wheelhouse, tmp_path: Path) -> None:
+    got = _resolve(tmp_path, ["wizlab-big"], None, offline=True, find_links=[str(wheelhouse.dir)])
+    assert got["wizlab-big"].size == wheelhouse.wheel("wizlab-big").stat().st_size   # a local file's size is known
     assert index_server.requests == []
     with pytest.raises(RequestError, match="find_links folder not found"):
-        _check(tmp_path, ["wizlab-alpha"], None, offline=True, find_links=[str(tmp_path / "missing")])
+        _resolve(tmp_path, ["wizlab-alpha"], None, offline=True, find_links=[str(tmp_path / "missing")])
 
 
-def test_a_builds_own_index_serves_only_its_packages(index_server: IndexServer, tmp_path: Path) -> None:
-    """A decision's index (PyTorch's, here the loopback one) is asked for that decision's packages;
-    the default index is not contacted when nothing else needs it."""
-    a = _answers(tmp_path, [], "http://127.0.0.1:9/never-contacted/")
-    m = _machine()
-    plan = make_plan(a, m, CATALOG)
-    plan = replace(plan, decisions=(Decision("pytorch", "cu126", "test", ("wizlab-alpha",), index_url=index_server.url),))
-    assert check_indexes(plan, a, m) == []
-    assert index_server.requests == ["/simple/wizlab-alpha/"]
+@needs_python
+def test_a_file_url_index_works(wheelhouse: Wheelhouse, tmp_path: Path) -> None:
+    url = write_static_index(wheelhouse.dir, tmp_path / "static")
+    assert url.startswith("file://")
+    assert _resolve(tmp_path, ["wizlab-beta"], url)["wizlab-alpha"].version == "1.1"
 
 
-def test_requirements_a_rerun_skips_are_not_checked(index_server: IndexServer, tmp_path: Path) -> None:
-    a = _answers(tmp_path, ["wizlab-alpha"], index_server.url)
-    plan: Plan = make_plan(a, _machine(), CATALOG)
-    assert check_indexes(plan, a, _machine(), skip=frozenset({"wizlab-alpha"})) == []
-    assert index_server.requests == []
+@needs_python
+def test_pip_conf_names_the_index_the_preflight_checks(index_server: IndexServer, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = tmp_path / "pip.conf"
+    conf.write_text(f"[global]\nindex-url = {index_server.url}\n", "utf-8")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
+    assert _resolve(tmp_path, ["wizlab-alpha"], None)["wizlab-alpha"].version == "1.1"
+    assert "/simple/wizlab-alpha/" in index_server.requests
+    err = _refusal(tmp_path, ["wizlab-nowhere"], None)
+    assert index_server.url.rstrip("/") in err.message and "pypi.org" not in err.message
 
 
-def test_only_a_real_run_checks_indexes_and_refuses_before_anything_changes(index_server: IndexServer,
-                                                                           tmp_path: Path) -> None:
-    a = _answers(tmp_path, ["wizlab-future"], index_server.url)
+@needs_python
+def test_a_builds_own_index_serves_its_packages_and_later_steps_keep_them(index_server: IndexServer, wheelhouse: Wheelhouse,
+                                                                        tmp_path: Path) -> None:
+    """A decision's index (PyTorch's, here the loopback one) gives that decision's packages; the
+    default index (a file:// copy here) the rest, with the build kept as resolved. (The later step's
+    dry run also sees the build's index, as an extra index, so a package both serve may be listed
+    with either file; the version is the same.)"""
+    a = _answers(tmp_path, ["wizlab-beta"], write_static_index(wheelhouse.dir, tmp_path / "static"))
     prepared = prepare(a, _machine(), CATALOG)
-    assert prepared.plan.steps      # the plan (a dry run, a review): no network
+    decision = Decision("pytorch", "cpu", "test", ("wizlab-alpha==1.0",), index_url=index_server.url)
+    steps = planner._install_steps(prepared.plan.target, [decision], a, False)
+    prepared = replace(prepared, plan=replace(prepared.plan, decisions=(decision,), steps=tuple(steps)))
+    got = {p.name: p for p in preflight(prepared).resolution or ()}
+    assert got["wizlab-alpha"].version == "1.0" and got["wizlab-alpha"].step == "install-pytorch"
+    assert got["wizlab-alpha"].url.startswith(index_server.base)
+    assert got["wizlab-beta"].step == "install" and got["wizlab-beta"].version == "1.0"
+
+
+def test_a_cpu_request_never_resolves_to_a_gpu_build() -> None:
+    def pkgs(*nv: tuple[str, str]) -> list[ResolvedPackage]:
+        return [ResolvedPackage(n, v, "", None, n == "torch", "install") for n, v in nv]
+
+    assert cuda_in_cpu_request(pkgs(("torch", "2.13.0+cpu")), ["pytorch"], "linux") is None
+    assert cuda_in_cpu_request(pkgs(("torch", "2.13.0")), ["pytorch"], "darwin") is None    # PyPI's macOS torch is CPU
+    why = cuda_in_cpu_request(pkgs(("torch", "2.13.0"), ("nvidia-cublas-cu12", "12.9")), ["pytorch"], "linux")
+    assert why and "GPU build" in why and "nvidia-cublas-cu12" in why
+    assert cuda_in_cpu_request(pkgs(("torch", "2.13.0+cu130")), ["pytorch"], "windows")
+
+
+@needs_python
+def test_only_a_real_run_resolves_and_refuses_before_anything_changes(index_server: IndexServer, tmp_path: Path) -> None:
+    prepared = prepare(_answers(tmp_path, ["wizlab-future"], index_server.url), _machine(), CATALOG)
+    assert prepared.plan.steps and prepared.plan.resolution is None     # the plan (a dry run, a review): no network
     assert index_server.requests == []
     events: list[Event] = []
     assert Execution(prepared, events.append).run() == EXIT_INVALID
     error, done = events
-    assert isinstance(error, Error) and "wizlab-future has no file" in error.message
+    assert isinstance(error, Error) and "wizlab-future" in error.message
     assert isinstance(done, Done) and done.exit_code == EXIT_INVALID and done.environment is None
     assert not (tmp_path / "env").exists()
+
+
+# ---- whole runs through the command line, configured only by pip.conf ----------------------------
+
+
+@pytest.fixture
+def https_index(wheelhouse: Wheelhouse, tmp_path: Path) -> Iterator[tuple[IndexServer, Path]]:
+    tls = make_loopback_tls(tmp_path / "tls")
+    if tls is None:
+        pytest.skip("needs the openssl command")
+    server = IndexServer(wheelhouse.dir, tls=tls.server_context())
+    yield server, tls.ca
+    server.stop()
+
+
+def _machine_file(tmp_path: Path) -> Path:
+    import msgspec
+
+    return write_json(tmp_path / "machine.json", msgspec.to_builtins(_machine()))
+
+
+@needs_python
+def test_a_run_installs_from_an_https_index_whose_ca_only_pip_conf_names(https_index: tuple[IndexServer, Path],
+                                                                         tmp_path: Path) -> None:
+    server, ca = https_index
+    conf = tmp_path / "pip.conf"
+    conf.write_text(f"[global]\nindex-url = {server.url}\ncert = {ca}\n", "utf-8")
+    target = tmp_path / "env"
+    a = write_json(tmp_path / "a.json", answers_dict(target, packages=["wizlab-gamma"]))
+    # as over SSH on a fresh box: nothing but pip.conf names the CA (requests lets these two override pip's `cert`)
+    env = wizard_env(clean_pip_env({"PIP_CONFIG_FILE": str(conf), "REQUESTS_CA_BUNDLE": None, "CURL_CA_BUNDLE": None}),
+                     tmp_path / "state")
+    r = run_wizard("--answers", str(a), "--machine", str(_machine_file(tmp_path)), "--json", env=env)
+    assert r.code == 0, r.stdout + r.stderr
+    plan = r.of("plan")[0]["plan"]
+    assert {p["name"]: p["version"] for p in plan["resolution"]}["wizlab-gamma"] == "2.0"
+    assert "/files/wizlab_gamma-2.0-py3-none-any.whl" in server.requests
+    # without the CA pip refuses, and so does the preflight, before anything is created
+    conf.write_text(f"[global]\nindex-url = {server.url}\n", "utf-8")
+    other = tmp_path / "env2"
+    a2 = write_json(tmp_path / "a2.json", answers_dict(other, packages=["wizlab-gamma"]))
+    r = run_wizard("--answers", str(a2), "--machine", str(_machine_file(tmp_path)), env=env)
+    assert r.code == 2 and not other.exists()
+    assert "certificate" in r.stderr + r.stdout

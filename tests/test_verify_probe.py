@@ -196,3 +196,18 @@ def test_cpu_torch_on_an_intel_gpu_machine_and_a_failing_xpu_kernel(venv: Path) 
     install_fake_torch(site_packages(fresh), FakeTorch("2.15.0+xpu", xpu="20250101", available=True, gpus=[arc],
                                                        matmul="no-kernel"))
     assert not probe(fresh, spec(intel_machine()))["pytorch: matmul on xpu:0"].ok
+
+
+def test_groups_run_concurrently_where_memory_allows(venv: Path) -> None:
+    """torch is imported by the imports group and the pytorch group: on a CPU machine with memory to
+    spare both import it at once, so two 3-second imports take about 3 seconds, not 6."""
+    import time
+
+    site = site_packages(venv)
+    install_fake_torch(site, FakeTorch())
+    init = site / "torch" / "__init__.py"
+    init.write_text("import time\ntime.sleep(3)\n" + init.read_text())
+    started = time.monotonic()
+    checks = probe(venv, spec())
+    assert checks["import pytorch"].ok and checks["pytorch: tensor op on cpu"].ok
+    assert time.monotonic() - started < 5.5

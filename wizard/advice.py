@@ -20,7 +20,7 @@ from packaging.version import InvalidVersion, Version
 
 from wizard import builds, conda, envs, preflight, report
 from wizard.answers import Answers, EnvKind, semantic_problems
-from wizard.catalog import Catalog, expand
+from wizard.catalog import Catalog, IndexTable, expand
 from wizard.events import Done, StepFinished, StepStarted
 from wizard.exit_codes import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 from wizard.machine import Machine, PythonInfo
@@ -332,3 +332,19 @@ def python_choice(p: PythonInfo) -> str:
     """What the answers keep for an interpreter picked from the list: its version (`"3.11"`), so a
     replay on another machine finds its own; only a typed path stays a path."""
     return ".".join(p.version.split(".")[:2])
+
+
+GENERIC_ACCELERATORS = ("auto", "cpu", "cuda", "rocm", "mps", "xpu")
+
+
+def accelerator_values(catalog: Catalog) -> list[str]:
+    """Every `accelerator` value worth offering: the generic kinds, then each PyTorch index variant the
+    catalog knows (cu130, rocm7.2, ...), which the answers accept as explicit backends."""
+    values = dict.fromkeys(GENERIC_ACCELERATORS)
+    for table in catalog.builds.tables.values():
+        if isinstance(table, IndexTable):
+            for rel in table.releases:
+                values.update(dict.fromkeys(rel.cuda))
+                values.update(dict.fromkeys(f"rocm{v}" for v in rel.rocm))
+    return list(values)
+

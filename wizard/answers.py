@@ -24,7 +24,6 @@ SCHEMA_ID = "https://github.com/llm-setup-wizard/llm-setup-wizard/assets/answers
 SUPPORTED_VERSION = 1
 
 EnvKind = Literal["venv", "existing", "conda"]
-ACCELERATOR_KINDS = ("auto", "cpu", "cuda", "rocm", "mps", "xpu")   # the named ones; cu130, rocm7.2… are variants
 ACCELERATOR_PATTERN = r"^(auto|cpu|cuda|rocm|mps|xpu|cu\d{2,3}|rocm\d+\.\d+(\.\d+)?)$"
 Accelerator = Annotated[str, msgspec.Meta(pattern=ACCELERATOR_PATTERN, description=(
     "One of auto (the best this machine runs), cpu, cuda, rocm, mps, xpu, or an index variant such as cu126, cu130, "
@@ -48,6 +47,7 @@ class Index(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     extra_urls: list[NonEmpty] = msgspec.field(default_factory=list)
     find_links: Annotated[list[NonEmpty], msgspec.Meta(description="Folders (file://) or pages of wheels (pip --find-links).")] = msgspec.field(default_factory=list)
     offline: Annotated[bool, msgspec.Meta(description="Use only find_links; no index is contacted.")] = False
+    torch_mirror: Annotated[NonEmpty | None, msgspec.Meta(description="Base URL of a mirror of PyTorch's per-variant indexes (https://download.pytorch.org/whl/ by default); the variant (cpu, cu130, rocm7.1) is appended.")] = None
 
 
 class Options(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -55,7 +55,7 @@ class Options(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     verify: Annotated[bool, msgspec.Meta(description="Run the verification checks after installing.")] = True
     jupyter_kernel: Annotated[bool | None, msgspec.Meta(description="Register the environment as a Jupyter kernel for the user and start it once to prove it. Absent: yes when Jupyter or ipykernel is chosen.")] = None
     vscode_folder: Annotated[NonEmpty | None, msgspec.Meta(description="A project folder whose .vscode/settings.json gets python.defaultInterpreterPath for this environment.")] = None
-    installer: Annotated[Literal["pip", "uv"], msgspec.Meta(description="What installs the packages: pip, or uv (faster, same requirements).")] = "pip"
+    installer: Annotated[Literal["pip", "uv"], msgspec.Meta(description="pip, or uv (fast install: uv makes the venv, with pip seeded, and installs).")] = "pip"
 
 
 class Answers(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -182,8 +182,10 @@ def semantic_problems(a: Answers, catalog: Catalog) -> list[Problem]:
         _check_url(u, index_path("$.index.extra_urls", i), out)
     for i, u in enumerate(idx.find_links):
         _check_url(u, index_path("$.index.find_links", i), out, allow_path=True)
-    if idx.offline and (idx.url or idx.extra_urls):
-        out.append(Problem("$.index.offline", "offline installs contact no index, but index.url or extra_urls is set",
+    if idx.torch_mirror:
+        _check_url(idx.torch_mirror, "$.index.torch_mirror", out)
+    if idx.offline and (idx.url or idx.extra_urls or idx.torch_mirror):
+        out.append(Problem("$.index.offline", "offline installs contact no index, but index.url, extra_urls or torch_mirror is set",
                            "remove the URLs or set offline to false"))
     if idx.offline and not idx.find_links:
         out.append(Problem("$.index.find_links", "offline installs need at least one find_links folder"))
@@ -240,13 +242,14 @@ def effective_answers(a: Answers) -> dict[str, Any]:
     """The answers as saved for replay: every default filled in, literal credentials removed."""
     data = msgspec.to_builtins(a)
     idx = data["index"]
-    if idx["url"]:
-        idx["url"] = redact_url(idx["url"], drop=True)
+    for key in ("url", "torch_mirror"):
+        if idx[key]:
+            idx[key] = redact_url(idx[key], drop=True)
     idx["extra_urls"] = [redact_url(u, drop=True) for u in idx["extra_urls"]]
     idx["find_links"] = [redact_url(u, drop=True) for u in idx["find_links"]]
     return data
 
 
 def saved_with_secrets_dropped(a: Answers) -> bool:
-    urls = [a.index.url or "", *a.index.extra_urls, *a.index.find_links]
+    urls = [a.index.url or "", a.index.torch_mirror or "", *a.index.extra_urls, *a.index.find_links]
     return any(has_credentials(u, ignore_env_refs=True) for u in urls)

@@ -21,7 +21,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from wizard.catalog import Catalog, IndexTable
-from wizard.preflight import ACCEPT, IndexFile, parse_listing
+from wizard.index_pages import ACCEPT, IndexFile, parse_listing
 from wizard.problems import InputError, Problem, RequestError
 from wizard.redact import redact_url
 
@@ -99,7 +99,11 @@ def _fetch(client: httpx.Client, base: str, project: str) -> list[IndexFile] | N
         return None
     if r.status_code >= 400:
         raise RequestError(f"{redact_url(url)} answered HTTP {r.status_code}", "try again later")
-    return parse_listing(r.headers.get("content-type", ""), r.text)
+    try:
+        return parse_listing(r.headers.get("content-type", ""), r.text)
+    except ValueError as exc:
+        raise RequestError(f"{redact_url(url)} did not answer with an index page: {exc}",
+                           "check that --index / --pypi name a package index (PEP 503 or PEP 691)") from None
 
 
 def check(catalog: Catalog, pypi: str, index: str) -> list[Finding]:

@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="validate and print the plan; create and install nothing")
     p.add_argument("--locked", type=Path, metavar="PYLOCK", help="with --answers: install exactly what this pylock.toml records")
     p.add_argument("--json", action="store_true", help="print one JSON event per line on stdout")
+    p.add_argument("--verify", action="store_true",
+                   help="verify even when the environment has not changed since its verification last passed")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("schema", help="print the answers file's JSON Schema")
     d = sub.add_parser("detect", help="detect this machine's hardware and Python interpreters")
@@ -316,7 +318,7 @@ def _run_headless(args: argparse.Namespace) -> int:
         if isinstance(event, Done):
             ended.append(event)
 
-    run = Execution(prepared, emit)
+    run = Execution(prepared, emit, force_verify=args.verify)
     if locked is not None:
         from wizard.atomic import write_text
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from wizard import envs, jupyter, proc, registry, vscode
+from wizard import envs, jupyter, proc, registry, rerun, vscode
 from wizard.answers import Answers, load_answers
 from wizard.atomic import write_text
 from wizard.catalog import Catalog, load_catalog
@@ -29,9 +29,12 @@ from wizard.machine import Machine, load_machine
 from wizard.paths import env_meta_dir, state_dir, user_path
 from wizard.plan import Plan, Step
 from wizard.planner import make_plan
+from wizard.preflight import check_find_links
 from wizard.problems import RequestError
 from wizard.report import RunRecord, StepRecord, report_dict, write_env_files
+from wizard.resolve import cuda_in_cpu_request, resolve_plan, source_builds
 from wizard.runner import RunLog, Runner
+from wizard.uv import pip_config, with_pip_config
 from wizard.verify import no_checks, pip_check
 
 SATISFIED_PROBE = Path(__file__).parent / "probes" / "satisfied_probe.py"
@@ -70,18 +73,26 @@ def prepare_files(answers_file: Path, machine_file: Path | None) -> Prepared:
 
 
 def preflight(prepared: Prepared) -> Plan:
-    """Ask the package indexes the plan uses for a file of every requirement a rerun will not skip
-    (wizard.preflight); RequestError when one is missing. Its warnings become plan notes."""
-    from wizard.preflight import check_indexes
-
+    """The plan with pip's resolution of every install step a rerun will not skip (wizard.resolve):
+    exact versions, for the review and the report. RequestError when a requirement does not resolve,
+    or a CPU request would get a GPU build of torch. Source builds become plan notes."""
     plan = prepared.plan
+    check_find_links(prepared.answers)
     state = envs.read_state(Path(plan.target.path)) or {}
-    done = frozenset(r for s in plan.steps if s.kind == "pip" and _skip_reason(s, plan, state) for r in s.requirements)
-    return replace(plan, notes=(*plan.notes, *check_indexes(plan, prepared.answers, prepared.machine, skip=done)))
+    verified_at = rerun.last_passed(plan, state)
+    done = frozenset(s.id for s in plan.steps if s.kind == "pip" and _skip_reason(s, plan, state, verified_at))
+    resolution = resolve_plan(plan, skip=done)
+    if any(d.variant == "cpu" for d in plan.decisions):
+        gpu = cuda_in_cpu_request(resolution, [d.framework for d in plan.decisions if d.variant == "cpu"], prepared.machine.os)
+        if gpu:
+            raise RequestError(gpu, "serve PyTorch's CPU build: set index.torch_mirror to a mirror of PyTorch's indexes, "
+                                    "or put the +cpu wheel in find_links")
+    notes = source_builds(resolution, plan.target.python_version)
+    return replace(plan, notes=(*plan.notes, *notes), resolution=resolution)
 
 
 def _check_env_refs(answers: Answers) -> None:
-    urls = [answers.index.url or "", *answers.index.extra_urls, *answers.index.find_links]
+    urls = [answers.index.url or "", answers.index.torch_mirror or "", *answers.index.extra_urls, *answers.index.find_links]
     for name in sorted({m for u in urls for m in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", u)}):
         if name not in os.environ:
             raise RequestError(f"the index URL names ${{{name}}}, but that environment variable is not set",
@@ -114,12 +125,16 @@ def check_host(machine: Machine) -> None:
                            "a real run needs this machine's facts", "use the machine file with --dry-run only, or leave --machine out")
 
 
-def _skip_reason(step: Step, plan: Plan, state: dict) -> str | None:
-    """Why a rerun can skip this step, or None to run it."""
+def _skip_reason(step: Step, plan: Plan, state: dict, verified_at: str | None = None) -> str | None:
+    """Why a rerun can skip this step, or None to run it. `verified_at`: when verification last passed
+    on this very environment (wizard.rerun), so nothing installed since can have broken a requirement."""
     if step.kind == "create" and plan.target.reuse:
         return "the environment exists; the wizard made it"
-    if step.kind == "pip" and _fingerprint(step) in state.get("steps", {}) and _satisfied(plan.target.env_python, step.requirements):
+    if step.kind == "pip" and _fingerprint(step) in state.get("steps", {}) and (
+            verified_at or _satisfied(plan.target.env_python, step.requirements)):
         return "already done, and every requirement is still satisfied"
+    if step.kind in ("verify", "check") and verified_at:
+        return f"nothing changed since verification passed on {verified_at}; --verify checks again"
     return None
 
 
@@ -144,6 +159,7 @@ class Execution:
     prepared: Prepared
     emit: Emit
     check_indexes: bool = True          # the network preflight; tests of the steps alone turn it off
+    force_verify: bool = False          # verify even when nothing changed since it last passed (--verify)
     record: RunRecord = field(default_factory=lambda: RunRecord(datetime.now(timezone.utc)))
     runner: Runner | None = None
     files: dict[str, str] = field(default_factory=dict)
@@ -203,6 +219,11 @@ class Execution:
             lock.release()
 
     def _run_locked(self) -> int:
+        plan = self.prepared.plan
+        if any(s.installer == "uv" for s in plan.steps):   # uv does not read pip.conf: give it what pip would use
+            config = pip_config()
+            plan = replace(plan, steps=tuple(with_pip_config(s, config) if s.installer == "uv" else s for s in plan.steps))
+            self.prepared = replace(self.prepared, plan=plan)
         if self.check_indexes:
             try:
                 plan = self._interruptible(lambda: preflight(self.prepared))
@@ -232,12 +253,13 @@ class Execution:
 
     def _steps(self, plan: Plan, env: Path, log: RunLog, runner: Runner) -> int:
         state = envs.read_state(env) or {"created": False, "steps": {}}
-        failed = False
+        verified_at = None if self.force_verify else rerun.last_passed(plan, state)
+        failed = changed = verified = False
         try:
             for i, step in enumerate(plan.steps, 1):
                 if failed or runner.cancelled:
                     break
-                reason = _skip_reason(step, plan, state)
+                reason = _skip_reason(step, plan, state, None if changed else verified_at)
                 if reason:
                     self._skipped(step, i, len(plan.steps), reason)
                     continue
@@ -260,6 +282,8 @@ class Execution:
                     if step.kind == "create":
                         _unclaim(env, made_folder)
                     continue
+                changed = changed or step.kind in ("create", "pip")
+                verified = verified or step.kind == "verify"
                 if step.kind == "create":
                     state = {"created": True, "python_version": plan.target.python_version, "steps": {}}
                     envs.write_state(env, state)
@@ -271,6 +295,9 @@ class Execution:
                 elif step.kind == "kernel":
                     state["jupyter_kernel"] = jupyter.kernel_record(step)
                     envs.write_state(env, state)
+            if verified and not failed and not runner.cancelled and all(c.ok for c in self.record.checks) and (
+                    state.get("created") or plan.target.kind == "existing"):
+                envs.write_state(env, rerun.record_pass(plan, state))
         except OSError as exc:  # disk full, a folder turned read-only: a failed run, with the reason
             failed = True
             self._emit(Error(f"cannot write {exc.filename or 'a file'}: {exc.strerror or exc}"))

@@ -51,6 +51,19 @@ def render_plan(plan: dict[str, Any]) -> list[str]:
         lines.append(f"  {i}. {s['title']}: {s['why']}")
         lines.append(f"     $ {shlex.join([*(f'{k}={v}' for k, v in s.get('env', {}).items()), *s['argv']])}")
     lines += [f"Note: {n}" for n in plan["notes"]]
+    return lines + render_resolution(plan.get("resolution"))
+
+
+def render_resolution(resolution: list[dict[str, Any]] | None) -> list[str]:
+    """What pip resolved: every package with its exact version, and the download size where known."""
+    if resolution is None:
+        return []
+    sizes = [p["size"] for p in resolution if p["size"]]
+    total = f", {_size(sum(sizes))} to download from local files" if sizes else ""
+    lines = [f"Resolved by pip: {len(resolution)} packages{total}"]
+    for p in sorted(resolution, key=lambda p: (not p["requested"], p["name"])):
+        lines.append(f"  {p['name']}=={p['version']}" + (f" ({_size(p['size'])})" if p["size"] else "")
+                     + ("" if p["requested"] else " (dependency)"))
     return lines
 
 
@@ -159,7 +172,7 @@ class PlainPrinter(_Printer):
             for line in _editor_lines(e):
                 self._say(line)
         elif isinstance(e, Error):
-            self._say(f"error: {e.message}")
+            self._say(f"error: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else ""))
 
 
 class RichPrinter(_Printer):
@@ -233,7 +246,7 @@ class RichPrinter(_Printer):
             for line in _editor_lines(e):
                 self.console.print(escape(line))
         elif isinstance(e, Error):
-            self.console.print(f"[red]error:[/] {escape(e.message)}")
+            self.console.print(f"[red]error:[/] {escape(e.message)}" + (f"\n  hint: {escape(e.hint)}" if e.hint else ""))
 
     def close(self) -> None:
         try:

@@ -39,9 +39,12 @@ class Step:
     why: str
     argv: tuple[str, ...]
     requirements: tuple[str, ...] = ()   # pip steps: what must be satisfied for a rerun to skip it
+    index_args: tuple[str, ...] = ()     # install steps: pip's index options, which the resolution reuses
     env: tuple[tuple[str, str], ...] = ()  # added to the child's environment: index URLs that carry credentials
-    #                                        (private to the user, unlike argv); the only place ${VAR} is expanded
+    #                                        (private to the user, unlike argv; the only place ${VAR} is expanded),
+    #                                        uv's certificate settings
     stdin: str | None = None               # data for the child (the verify spec): argv has a size limit
+    installer: str = ""                    # "uv" for steps uv runs
 
     def display_argv(self) -> list[str]:
         return [redact_text(a) for a in self.argv]
@@ -56,7 +59,20 @@ class Step:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "title": self.title, "why": self.why,
-                "argv": self.display_argv(), **({"env": self.display_env()} if self.env else {})}
+                "argv": self.display_argv(), **({"env": self.display_env()} if self.env else {}),
+                **({"stdin": redact_text(self.stdin)} if self.stdin is not None else {})}
+
+
+@dataclass(frozen=True)
+class ResolvedPackage:
+    """One package an install step will get, as pip's resolution says (wizard.resolve)."""
+
+    name: str
+    version: str
+    url: str                       # the file pip chose, credentials masked
+    size: int | None               # bytes, where known (local files); pip's report gives no size
+    requested: bool                # named in the plan (else a dependency)
+    step: str                      # the install step that gets it
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,7 @@ class Plan:
     steps: tuple[Step, ...]
     disk_needed_bytes: int
     notes: tuple[str, ...] = field(default=())
+    resolution: tuple[ResolvedPackage, ...] | None = None   # None until resolved at the start of a real run
 
     def to_dict(self) -> dict[str, Any]:
         t = self.target
@@ -96,4 +113,5 @@ class Plan:
             "steps": [s.to_dict() for s in self.steps],
             "disk_needed_bytes": self.disk_needed_bytes,
             "notes": [redact_text(n) for n in self.notes],
+            "resolution": None if self.resolution is None else [asdict(p) for p in self.resolution],
         }

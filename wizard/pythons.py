@@ -13,7 +13,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from wizard import proc
+from wizard import probe_cache, proc
 from wizard.machine import PythonInfo
 
 MIN_TARGET = Version("3.9")
@@ -69,17 +69,23 @@ def run_probe(argv: list[str], timeout: float) -> proc.Finished | None:
 
 
 def probe_interpreter(path: str, source: str = "PATH", timeout: float = PROBE_TIMEOUT_S) -> PythonInfo | None:
-    """Run the probe in `path`; None when it is not a working Python. Never hangs (timeout)."""
-    done = run_probe([path, "-I", str(PROBE)], timeout)
-    if done is None:
-        return None
-    line = done.stdout.strip().splitlines()[-1:] if done.returncode == 0 else []
-    if not line:
-        return _python2_info(path, source, done.stderr)
-    try:
-        data = json.loads(line[0])
-    except ValueError:
-        return None
+    """Run the probe in `path` (or recall its answer: wizard.probe_cache); None when it is not a
+    working Python. Never hangs (timeout)."""
+    key = probe_cache.cache_key(path)
+    data = probe_cache.lookup(key) if key else None
+    if data is None:
+        done = run_probe([path, "-I", str(PROBE)], timeout)
+        if done is None:
+            return None
+        line = done.stdout.strip().splitlines()[-1:] if done.returncode == 0 else []
+        if not line:
+            return _python2_info(path, source, done.stderr)
+        try:
+            data = json.loads(line[0])
+        except ValueError:
+            return None
+        if key and isinstance(data, dict) and "version" in data and data.get("venv_ok"):
+            probe_cache.store(key, data)   # not a Python that lacks venv: installing python3.X-venv changes no binary
     info = PythonInfo(path=path, version=data["version"], implementation=data.get("implementation", "cpython"),
                       is_venv=bool(data.get("is_venv")), venv_ok=bool(data.get("venv_ok")),
                       free_threaded=bool(data.get("free_threaded")),

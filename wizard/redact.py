@@ -105,6 +105,12 @@ def has_env_refs(text: str) -> bool:
     return _ENV_REF.search(text) is not None
 
 
+def is_private_url(url: str) -> bool:
+    """A URL that must stay out of a child's argv (readable by every local user): it carries a
+    secret, literal or as a ${VAR} reference."""
+    return has_credentials(url, ignore_env_refs=False) or has_env_refs(url)
+
+
 def _userinfo_span(url: str) -> tuple[int, int]:
     """Where the userinfo of a URL template (with ${VAR} references, before expansion) lies."""
     if "://" not in url:

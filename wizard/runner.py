@@ -25,6 +25,9 @@ from wizard.redact import expand_env_refs, redact_text
 
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 RAW_PROGRESS = re.compile(r"^Progress (\d+) of (\d+)$")
+UV_DOWNLOADING = re.compile(r"^Downloading (?P<name>\S+) \((?P<size>[\d.]+)(?P<unit>[KMG]i?B|B)\)$")
+UV_DOWNLOADED = re.compile(r"^Downloaded (?P<name>\S+)$")
+_UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "KB": 1000, "MB": 1000**2, "GB": 1000**3}
 CHECK_PREFIX = "@@wizard-check "
 KILL_GRACE_S = 5.0
 MAX_LINE_CHARS = 16_384          # a program printing megabytes without a newline is cut into bounded lines
@@ -107,6 +110,7 @@ class Runner:
         self.log = log
         self.emit = emit
         self._proc: procs.Child[bytes] | None = None
+        self._downloads: dict[str, int] = {}     # uv: name → bytes of a download in flight
         self.cancelled = False
 
     def cancel(self) -> None:
@@ -166,6 +170,18 @@ class Runner:
         tail.append(line)
         del tail[:-40]
         self.emit(Output(step.id, line))
+        if step.installer == "uv":
+            self._uv_progress(step, line.strip())
+
+    def _uv_progress(self, step: Step, line: str) -> None:
+        """uv names each large download with its size when it starts, and again when it is done."""
+        if m := UV_DOWNLOADING.match(line):
+            size = int(float(m.group("size")) * _UNITS[m.group("unit")])
+            self._downloads[m.group("name")] = size
+            self.emit(Progress(step.id, 0, size))
+        elif (m := UV_DOWNLOADED.match(line)) and m.group("name") in self._downloads:
+            size = self._downloads.pop(m.group("name"))
+            self.emit(Progress(step.id, size, size))
 
     def _finish(self, step: Step, status: StepStatus, code: int | None, start: float, tail: list[str],
                 reason: str | None = None) -> StepResult:

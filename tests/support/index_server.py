@@ -12,6 +12,7 @@ import base64
 import hashlib
 import html
 import json
+import ssl
 import threading
 import time
 import zipfile
@@ -38,7 +39,7 @@ def _project_of(filename: str) -> str:
 class IndexServer:
     """Serve wheel_dir as a simple index: ``/simple/``, ``/simple/<name>/``, ``/files/<file>``.
 
-    Starts on construction (port 0, so tests never collide) and stops on ``stop()`` or on leaving
+    With `tls` (see support.tls) it serves HTTPS. Starts on construction (port 0, so tests never collide) and stops on ``stop()`` or on leaving
     a ``with`` block. The folder is rescanned per request, so tests may add wheels while it runs.
 
     Fault switches, read on every request:
@@ -48,7 +49,7 @@ class IndexServer:
       require_auth  (user, password): any request without that Basic auth gets 401.
     """
 
-    def __init__(self, wheel_dir: Path | str) -> None:
+    def __init__(self, wheel_dir: Path | str, tls: ssl.SSLContext | None = None) -> None:
         self.wheel_dir = Path(wheel_dir)
         self.fail_500: bool | set[str] = False
         self.slow_seconds: float = 0.0
@@ -60,8 +61,10 @@ class IndexServer:
         self._stopping = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._httpd.daemon_threads = True
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
         self.port: int = self._httpd.server_address[1]
-        self.base: str = f"http://127.0.0.1:{self.port}"
+        self.base: str = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.url: str = f"{self.base}/simple/"
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -163,6 +166,18 @@ class IndexServer:
             return True
         expected = "Basic " + base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode("ascii")
         return header == expected
+
+
+def write_static_index(wheel_dir: Path, dest: Path) -> str:
+    """The same index as files on disk (dest/simple/<name>/index.html), for a file:// index URL."""
+    files = sorted(p for p in Path(wheel_dir).iterdir() if p.is_file() and p.name.endswith(_ARCHIVE_SUFFIXES))
+    for name in sorted({_project_of(p.name) for p in files}):
+        folder = dest / "simple" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        links = [f'<a href="{html.escape(p.resolve().as_uri())}">{html.escape(p.name)}</a><br>'
+                 for p in files if _project_of(p.name) == name]
+        (folder / "index.html").write_bytes(_page(f"Links for {name}", links))
+    return (dest / "simple").resolve().as_uri() + "/"
 
 
 def _page(title: str, links: list[str]) -> bytes:

@@ -11,6 +11,11 @@ SPEC `-` reads it from stdin (how the wizard and the groups pass it: argv has a 
 Each group (probe_<name>.py) runs in its own process, so a crash in CUDA or a hung driver call
 costs that group's checks, not the whole verification, and TensorFlow and PyTorch never share a
 process. SPEC is JSON; wizard/verify.py builds it and documents its fields.
+
+Groups run concurrently where memory allows (each group's peak is estimated in GROUP_MB; together
+they stay within half of the memory available now), so torch, imported by three groups, is imported
+three times at once rather than one after another. On a machine with a GPU the groups that use it
+run one at a time, as TensorFlow takes most of a GPU's memory for itself.
 """
 import json
 import os
@@ -34,6 +39,9 @@ GROUPS = (
     ("jax", ("jax",)),
     ("finetune", ("transformers", "datasets", "accelerate", "bitsandbytes")),
 )
+GROUP_MB = {"environment": 50, "imports": 1500, "pytorch": 1500, "tensorflow": 2500, "jax": 1500, "finetune": 2500}
+GPU_GROUPS = ("pytorch", "tensorflow", "jax", "finetune")
+OUT = threading.Lock()   # check lines from concurrent groups are written whole
 # No check may download anything: the fine-tuning checks build their model from a config.
 OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
            "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TQDM_DISABLE": "1"}
@@ -68,25 +76,88 @@ def run_group(group, spec_text, limit_s):
             continue
         if line.startswith(probe_lib.CHECK_PREFIX):
             current = None
-        sys.stdout.write(line)
-        sys.stdout.flush()
+        with OUT:
+            sys.stdout.write(line)
+            sys.stdout.flush()
     code = proc.wait()
     timer.cancel()
     if code != 0:
         seconds = time.monotonic() - started
         why = "stopped after %d s (the group's time limit)" % limit_s if seconds >= limit_s else death(code)
         where = "while running %r" % current if current else "between checks"
-        probe_lib.report(group + ": check process", False, "the %s checks' process %s %s" % (group, why, where), seconds,
-                         {"group": group, "exit_code": code, "check": current})
+        with OUT:
+            probe_lib.report(group + ": check process", False, "the %s checks' process %s %s" % (group, why, where),
+                             seconds, {"group": group, "exit_code": code, "check": current})
+
+
+def available_mb():
+    """Memory available now (Linux), or None where it is not known: then groups run one at a time."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def has_gpu(spec):
+    m = spec.get("machine") or {}
+    return bool(m.get("nvidia") or m.get("rocm") or m.get("mps"))
+
+
+def run_groups(groups, spec_text, spec):
+    """Start each group as soon as memory (and, with a GPU, the GPU) allows; wait for all."""
+    limit_s = spec.get("group_timeout_s", 1800)
+    budget = available_mb()
+    if budget is None or (os.cpu_count() or 1) < 2:
+        for group in groups:
+            run_group(group, spec_text, limit_s)
+        return
+    budget //= 2
+    gpu = has_gpu(spec)
+    state = {"mb": 0, "gpu": False, "running": 0}
+    cond = threading.Condition()
+
+    def fits(group):
+        if state["running"] == 0:
+            return True
+        if gpu and group in GPU_GROUPS and state["gpu"]:
+            return False
+        return state["mb"] + GROUP_MB.get(group, 1000) <= budget
+
+    def worker(group):
+        try:
+            run_group(group, spec_text, limit_s)
+        finally:
+            with cond:
+                state["mb"] -= GROUP_MB.get(group, 1000)
+                state["running"] -= 1
+                if gpu and group in GPU_GROUPS:
+                    state["gpu"] = False
+                cond.notify_all()
+
+    threads = []
+    for group in groups:
+        with cond:
+            cond.wait_for(lambda: fits(group))
+            state["mb"] += GROUP_MB.get(group, 1000)
+            state["running"] += 1
+            if gpu and group in GPU_GROUPS:
+                state["gpu"] = True
+        t = threading.Thread(target=worker, args=(group,))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
 
 
 def supervise(spec_text):
     spec = json.loads(spec_text)
     os.environ.update(OFFLINE)
     installed = probe_lib.installed_names()
-    for group, wants in GROUPS:
-        if not wants or installed.intersection(wants):
-            run_group(group, spec_text, spec.get("group_timeout_s", 1800))
+    run_groups([g for g, wants in GROUPS if not wants or installed.intersection(wants)], spec_text, spec)
     return 0
 
 
