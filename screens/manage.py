@@ -109,9 +109,9 @@ class ManageScreen(Screen[None]):
             self.query_one("#detail", Static).update(f"{builds}\nlast verified {r.get('last_verified', 'never')}{kernel}"
                      + ("" if r["present"] else "\nThe folder is gone: Remove forgets it and its kernel."))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.run_action(str(event.button.id))
+        await self.run_action(str(event.button.id))
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -122,7 +122,7 @@ class ManageScreen(Screen[None]):
             return
         self.say(f"Checking {r['path']} …")
         app = self.wizard
-        machine = app.machine
+        machine = app.session.machine
         self.run_worker(lambda: doctor_summary(r["path"], machine or app.detect()), name="doctor", thread=True,
                         exit_on_error=False)
 

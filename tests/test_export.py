@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from support.index_server import IndexServer
 from support.lifecycle import PYTHON, MadeEnv, freeze, make_env
 from support.pipenv import clean_pip_env
 from support.wizard_cli import run_wizard
-
 from wizard.cli import EXPORT_FORMATS
 from wizard.export import IMAGE_REQUIREMENTS, IMAGE_VENV, RENDERERS
 

@@ -9,10 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from support.index_server import IndexServer
 from support.lifecycle import PYTHON, make_env
 from support.pipenv import clean_pip_env
-
 from wizard.answers import Answers, Environment, Options
 from wizard.catalog import load_catalog
 from wizard.machine import Machine, PythonInfo
@@ -37,7 +37,7 @@ def test_the_kernel_step_is_planned_when_jupyter_is_chosen_or_asked_for(tmp_path
 
 
 @pytest.fixture(scope="session")
-def jupyter_wheels(tmp_path_factory: pytest.TempPathFactory, wheelhouse) -> Path:  # noqa: ANN001 - support.wheels.Wheelhouse
+def jupyter_wheels(tmp_path_factory: pytest.TempPathFactory, wheelhouse) -> Path:  # wheelhouse: support.wheels.Wheelhouse
     """ipykernel (with jupyter_client) and matplotlib (ipykernel's matplotlib-inline imports it; numpy comes
     with it) for Python 3.13 from PyPI, with pip's cache, beside the test wheels."""
     dest = tmp_path_factory.mktemp("jupyter-wheels")

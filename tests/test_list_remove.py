@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from support.fake_conda import calls, install_fake_conda
 from support.index_server import IndexServer
 from support.lifecycle import PYTHON, make_env

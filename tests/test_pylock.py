@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
+
 from support.index_server import IndexServer
 from support.lifecycle import PYTHON, MadeEnv, freeze, make_env
 from support.pipenv import clean_pip_env

@@ -10,11 +10,11 @@ import pytest
 
 from wizard.answers import Answers, Environment
 from wizard.catalog import load_catalog
-from wizard.pylock import Lock, LockedPackage, read_lock, requirements_text, to_toml
 from wizard.machine import Machine, Nvidia, NvidiaGpu, PythonInfo
 from wizard.plan import Plan
 from wizard.planner import make_plan
 from wizard.problems import InputError, RequestError
+from wizard.pylock import Lock, LockedPackage, read_lock, requirements_text, to_toml
 from wizard.reproduce import check_fits, locked_plan
 
 TORCH = LockedPackage("torch", "2.13.0+cu130", "torch-2.13.0+cu130-cp313-cp313-manylinux_2_28_x86_64.whl", "a" * 64,

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+
 from support.index_server import IndexServer
 from support.lifecycle import PYTHON, make_env
 from support.wizard_cli import run_wizard, write_json
-
 from wizard.vscode import KEY, set_interpreter, setting_line, unset_interpreter
 
 JSONC = '{\n    // my font\n    "editor.fontSize": 14,\n}\n'

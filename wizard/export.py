@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from wizard import __version__, envs
 from wizard.atomic import write_text
-from wizard.pylock import Lock, lock_path, read_lock, requirements_text
 from wizard.paths import env_meta_dir
 from wizard.problems import RequestError
+from wizard.pylock import Lock, lock_path, read_lock, requirements_text
 
 IMAGE_REQUIREMENTS = "/opt/wizard/requirements.txt"
 IMAGE_LOCK = "/opt/wizard/pylock.toml"

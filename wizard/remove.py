@@ -16,6 +16,7 @@ from pathlib import Path
 
 from wizard import conda, envs, proc, registry
 from wizard.lock import EnvLock
+from wizard.paths import state_dir
 from wizard.problems import RequestError
 from wizard.runner import child_env
 
@@ -53,7 +54,7 @@ class Removal:
 def _protected(real: Path) -> str | None:
     """Why this folder may never be deleted, or None."""
     home = Path.home().resolve()
-    state = registry.state_dir().resolve()
+    state = state_dir().resolve()
     if real == Path(real.anchor):
         return "it is the root of the file system"
     if real == home or real in home.parents:

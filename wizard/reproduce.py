@@ -17,12 +17,12 @@ from packaging.version import InvalidVersion, Version
 
 from wizard import builds
 from wizard.catalog import Catalog
-from wizard.pylock import Lock, requirements_text
 from wizard.machine import Machine
 from wizard.paths import state_dir
 from wizard.plan import Plan, Step
 from wizard.planner import PIP_COMMON
 from wizard.problems import RequestError
+from wizard.pylock import Lock, requirements_text
 
 _SYS_PLATFORM = {"linux": "linux", "darwin": "darwin", "windows": "win32"}
 _ARCH = {"amd64": "x86_64", "x64": "x86_64", "x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}

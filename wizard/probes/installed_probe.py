@@ -1,12 +1,11 @@
 """Print what is installed in this interpreter, as JSON: the distributions (first on sys.path wins,
 as importlib sees them) and the facts a lock needs about the interpreter. Runs in the target
 environment: plain Python 3.9+."""
+import importlib.metadata as md
 import json
 import platform
 import re
 import sys
-
-import importlib.metadata as md
 
 seen = {}
 for dist in md.distributions():

@@ -28,7 +28,7 @@ try:
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
-except Exception as exc:  # noqa: BLE001 - every failure is the check's detail
+except Exception as exc:  # every failure is the check's detail
     result["detail"] = f"{type(exc).__name__}: {exc}"
 result["seconds"] = round(time.monotonic() - start, 2)
 print("@@wizard-check " + json.dumps(result), flush=True)
