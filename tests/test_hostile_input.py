@@ -345,3 +345,34 @@ def test_the_disk_check_on_a_rerun_does_not_count_the_venv_that_exists(tmp_path:
     assert plan.target.reuse and plan.disk_needed_bytes == 0
     with pytest.raises(RequestError, match="not enough disk space"):
         prepare(parse_answers(answers(tmp_path / "new"), load_catalog(), "test"), machine)
+
+
+VALID_SHAPES = {k: v for k, v in URL_SHAPES.items() if k not in ("password with /", "password with # and ?")}
+VALID_SHAPES["${VAR} reference"] = "https://alice:${WIZ_HOSTILE_TOKEN}@idx.example/simple/"
+
+
+@pytest.mark.parametrize("installer", ["pip", "uv"])
+@pytest.mark.parametrize("url", VALID_SHAPES.values(), ids=VALID_SHAPES.keys())
+def test_urls_with_secrets_reach_either_installer_through_its_environment_never_argv(url: str, installer: str,
+                                                                                    tmp_path: Path, monkeypatch) -> None:
+    """A child's argv is readable by every local user (`ps`); pip and uv each get the URL in the
+    variable they read, and the plan shows it masked."""
+    from wizard.engine import prepare
+    from wizard.machine import load_machine
+
+    monkeypatch.setenv("WIZ_HOSTILE_TOKEN", SECRET)
+
+    data = answers(tmp_path / "env", index={"url": url, "extra_urls": [url]}, packages=["wizlab-alpha"],
+                   options={"upgrade_pip": True, "verify": True, "installer": installer})
+    plan = prepare(parse_answers(data, load_catalog(), "a.json"), load_machine(REPO / "assets/machines/cpu-only-linux.json")).plan
+    prefix = "UV_" if installer == "uv" else "PIP_"
+    installs = [s for s in plan.steps if s.kind in ("create", "pip") and s.requirements != ("pip",) or s.id == "upgrade-pip"]
+    assert installs
+    for step in plan.steps:
+        assert all(SECRET not in a and "${" not in a for a in step.argv), step.id
+        assert SECRET not in json.dumps(step.to_dict())
+    for step in installs:
+        if step.kind == "create" and installer == "pip":
+            continue   # python -m venv reads no index
+        names = dict(step.env)
+        assert f"{prefix}INDEX_URL" in names and f"{prefix}EXTRA_INDEX_URL" in names, step.id

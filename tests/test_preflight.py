@@ -149,7 +149,7 @@ def test_a_builds_own_index_serves_its_packages_and_later_steps_keep_them(index_
     a = _answers(tmp_path, ["wizlab-beta"], write_static_index(wheelhouse.dir, tmp_path / "static"))
     prepared = prepare(a, _machine(), CATALOG)
     decision = Decision("pytorch", "cpu", "test", ("wizlab-alpha==1.0",), index_url=index_server.url)
-    steps = planner._install_steps(prepared.plan.target, [decision], a, False)
+    steps = planner._install_steps(prepared.plan.target, [decision], a, False, CATALOG)
     prepared = replace(prepared, plan=replace(prepared.plan, decisions=(decision,), steps=tuple(steps)))
     got = {p.name: p for p in preflight(prepared).resolution or ()}
     assert got["wizlab-alpha"].version == "1.0" and got["wizlab-alpha"].step == "install-pytorch"

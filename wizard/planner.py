@@ -310,7 +310,8 @@ def _create_steps(target: Target, answers: Answers, upgrade: bool) -> list[Step]
     seeds_at_hand = not answers.index.offline or _offline_has(answers.index, *_uv_seeds(target.python_version))
     if answers.options.installer == "uv" and seeds_at_hand:
         args, env = _index_options(answers.index, installer="uv")
-        seed = (uv.uv_bin(), "venv", "--seed", "--python", target.python, *UV_COMMON, *args, target.path)
+        # --allow-existing: the wizard has just claimed the folder (made it, and recorded its intent in it)
+        seed = (uv.uv_bin(), "venv", "--seed", "--allow-existing", "--python", target.python, *UV_COMMON, *args, target.path)
         return [Step("create-venv", "create", title, why + " uv makes it, with pip in it for later use.", seed, (),
                      tuple(args), env, installer="uv")]
     if not upgrade:

@@ -20,6 +20,7 @@ import re
 import shlex
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 
 from wizard import proc
 from wizard.plan import Step
@@ -89,6 +90,5 @@ def with_pip_config(step: Step, config: Mapping[str, str]) -> Step:
     if "HTTPS_PROXY" in env:
         env["HTTP_PROXY"] = env["HTTPS_PROXY"]
     split = len(step.argv) - len(step.requirements)   # options go before the requirements
-    return Step(step.id, step.kind, step.title, step.why, (*step.argv[:split], *args, *step.argv[split:]),
-                step.requirements, step.index_args, tuple(sorted(env.items())), step.installer)
+    return replace(step, argv=(*step.argv[:split], *args, *step.argv[split:]), env=tuple(sorted(env.items())))
 
