@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wizard.detect import detect_machine  # noqa: E402 - after the path set-up above
+from wizard.detect import detect_machine
 
 RUNS = 20
 
@@ -25,8 +25,10 @@ def main() -> None:
         t = time.perf_counter()
         detect_machine(probe_pythons=False)
         times.append((time.perf_counter() - t) * 1000)
-    print(f"detect_machine(probe_pythons=False): median {statistics.median(times[1:]):.1f} ms over {RUNS} runs "
-          f"(first run, with imports: {times[0]:.1f} ms)")
+    print(
+        f"detect_machine(probe_pythons=False): median {statistics.median(times[1:]):.1f} ms over {RUNS} runs "
+        f"(first run, with imports: {times[0]:.1f} ms)"
+    )
 
 
 if __name__ == "__main__":

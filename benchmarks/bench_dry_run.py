@@ -33,10 +33,14 @@ def main() -> int:
     args = ap.parse_args()
     machine = REPO / "assets" / "machines" / "rtx4090-driver550.json"
     answers = REPO / "assets" / "examples" / "llm-finetune.json"
-    dry = median_time([sys.executable, "-m", "wizard", "--answers", str(answers), "--machine", str(machine), "--dry-run"], args.runs)
+    dry = median_time(
+        [sys.executable, "-m", "wizard", "--answers", str(answers), "--machine", str(machine), "--dry-run"], args.runs
+    )
     textual = median_time([sys.executable, "-c", "import textual.app"], args.runs)
-    print(f"dry run (llm-finetune on {machine.name}): {dry * 1000:.0f} ms; import textual.app: {textual * 1000:.0f} ms; "
-          f"ratio {dry / textual:.2f} (goal < 1)")
+    print(
+        f"dry run (llm-finetune on {machine.name}): {dry * 1000:.0f} ms; import textual.app: {textual * 1000:.0f} ms; "
+        f"ratio {dry / textual:.2f} (goal < 1)"
+    )
     return 0
 
 

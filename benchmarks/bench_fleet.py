@@ -22,13 +22,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import msgspec  # noqa: E402
+
 from support.ansible_fleet import Host, collections_dir, run_playbook, write_inventory  # noqa: E402
 from support.fake_torch import FakeTorch, fake_torch_files  # noqa: E402
 from support.index_server import IndexServer  # noqa: E402
 from support.pipenv import clean_pip_env  # noqa: E402
 from support.wheels import build_wheel, standard_wheelhouse  # noqa: E402
 from support.wizard_cli import pyenv_python  # noqa: E402
-
 from wizard.pythons import probe_interpreter  # noqa: E402
 
 MACHINES = {"cpu-box": "cpu-only-linux.json", "ada-4090": "rtx4090-driver550.json", "pascal-1080ti": "gtx1080ti-driver580.json"}
@@ -48,9 +48,21 @@ def main() -> int:
         standard_wheelhouse(house)
         build_wheel(house, "torch", "2.13.0+cpu", modules=fake_torch_files(FakeTorch()))
         with IndexServer(house) as server:
-            hosts = [Host(h, m, {"version": 1, "environment": {"kind": "venv", "path": str(root / "envs" / h)},
-                                 "frameworks": ["pytorch"], "packages": ["wizlab-alpha"], "index": {"url": server.url},
-                                 "options": {"upgrade_pip": False, "verify": h == "cpu-box"}}) for h, m in MACHINES.items()]
+            hosts = [
+                Host(
+                    h,
+                    m,
+                    {
+                        "version": 1,
+                        "environment": {"kind": "venv", "path": str(root / "envs" / h)},
+                        "frameworks": ["pytorch"],
+                        "packages": ["wizlab-alpha"],
+                        "index": {"url": server.url},
+                        "options": {"upgrade_pip": False, "verify": h == "cpu-box"},
+                    },
+                )
+                for h, m in MACHINES.items()
+            ]
             inventory = write_inventory(root / "play", hosts, [msgspec.to_builtins(info)], root / "reports")
             collections = collections_dir(root / "collections")
             env = clean_pip_env()
@@ -64,8 +76,16 @@ def main() -> int:
         changed = {h: r["changed"] for h, r in again.recap().items()}
         shutil.rmtree(root / "envs", ignore_errors=True)
     ratio = again.seconds / first.seconds
-    print(json.dumps({"first_s": round(first.seconds, 2), "rerun_s": round(again.seconds, 2), "ratio": round(ratio, 3),
-                      "rerun_changed": changed}))
+    print(
+        json.dumps(
+            {
+                "first_s": round(first.seconds, 2),
+                "rerun_s": round(again.seconds, 2),
+                "ratio": round(ratio, 3),
+                "rerun_changed": changed,
+            }
+        )
+    )
     print(f"three-host play: first run {first.seconds:.1f}s, rerun {again.seconds:.1f}s, ratio {ratio:.3f} (goal < 0.1)")
     return 0
 

@@ -40,8 +40,11 @@ def wheelhouse(python: str) -> Path:
     house = REPO / ".bench" / "wheelhouse"
     if not house.is_dir() or not any(house.glob("*.whl")):
         house.mkdir(parents=True, exist_ok=True)
-        subprocess.run([python, "-m", "pip", "download", "-q", "--only-binary=:all:", "-d", str(house), *requirements()],
-                       check=True, env={**clean_env(), "PIP_NO_CACHE_DIR": "0"})
+        subprocess.run(
+            [python, "-m", "pip", "download", "-q", "--only-binary=:all:", "-d", str(house), *requirements()],
+            check=True,
+            env={**clean_env(), "PIP_NO_CACHE_DIR": "0"},
+        )
     return house
 
 
@@ -54,8 +57,11 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--python", default=getattr(sys, "_base_executable", sys.executable),
-                    help="interpreter for both venvs (default: the one running this script, outside its venv)")
+    ap.add_argument(
+        "--python",
+        default=getattr(sys, "_base_executable", sys.executable),
+        help="interpreter for both venvs (default: the one running this script, outside its venv)",
+    )
     args = ap.parse_args()
     py = os.path.realpath(args.python)
     house = wheelhouse(py)
@@ -64,20 +70,47 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             base = Path(tmp) / f"pip{r}"
-            pip_t.append(timed([py, "-m", "venv", str(base)], env) +
-                         timed([str(base / "bin" / "python"), "-m", "pip", "install", "--no-index", "--find-links", str(house),
-                                *requirements()], env))
+            pip_t.append(
+                timed([py, "-m", "venv", str(base)], env)
+                + timed(
+                    [
+                        str(base / "bin" / "python"),
+                        "-m",
+                        "pip",
+                        "install",
+                        "--no-index",
+                        "--find-links",
+                        str(house),
+                        *requirements(),
+                    ],
+                    env,
+                )
+            )
             target = Path(tmp) / f"wiz{r}"
             answers = Path(tmp) / f"a{r}.json"
-            answers.write_text(json.dumps({"version": 1, "environment": {"kind": "venv", "path": str(target), "python": py},
-                                           "profile": "classic-ml", "index": {"find_links": [str(house)], "offline": True},
-                                           "options": {"upgrade_pip": False, "verify": False}}))
-            wiz_t.append(timed([sys.executable, "-m", "wizard", "--answers", str(answers), "--json"],
-                               {**env, "WIZARD_STATE_DIR": str(Path(tmp) / "state")}))
+            answers.write_text(
+                json.dumps(
+                    {
+                        "version": 1,
+                        "environment": {"kind": "venv", "path": str(target), "python": py},
+                        "profile": "classic-ml",
+                        "index": {"find_links": [str(house)], "offline": True},
+                        "options": {"upgrade_pip": False, "verify": False},
+                    }
+                )
+            )
+            wiz_t.append(
+                timed(
+                    [sys.executable, "-m", "wizard", "--answers", str(answers), "--json"],
+                    {**env, "WIZARD_STATE_DIR": str(Path(tmp) / "state")},
+                )
+            )
             print(f"round {r + 1}: pip {pip_t[-1]:.1f}s, wizard {wiz_t[-1]:.1f}s", flush=True)
     p, w = statistics.median(pip_t), statistics.median(wiz_t)
-    print(f"classic-ml from a local wheelhouse ({len(list(house.glob('*.whl')))} wheels), median of {args.rounds}: "
-          f"plain pip {p:.1f}s, wizard {w:.1f}s, ratio {w / p:.3f} (goal <= 1.05)")
+    print(
+        f"classic-ml from a local wheelhouse ({len(list(house.glob('*.whl')))} wheels), median of {args.rounds}: "
+        f"plain pip {p:.1f}s, wizard {w:.1f}s, ratio {w / p:.3f} (goal <= 1.05)"
+    )
     return 0
 
 

@@ -41,8 +41,15 @@ STACKS = {"classic": ("classic-ml", []), "llm": (None, ["pytorch", "transformers
 
 def clean_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_CACHE_DIR="1", PYTHONPATH=str(REPO),
-               UV_CACHE_DIR=str(BENCH / "uv-cache"), WIZARD_STATE_DIR=str(tmp / "state"), UV_NO_CONFIG="1")
+    env.update(
+        PIP_CONFIG_FILE=os.devnull,
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PIP_NO_CACHE_DIR="1",
+        PYTHONPATH=str(REPO),
+        UV_CACHE_DIR=str(BENCH / "uv-cache"),
+        WIZARD_STATE_DIR=str(tmp / "state"),
+        UV_NO_CONFIG="1",
+    )
     return env
 
 
@@ -58,16 +65,34 @@ def wheelhouse(python: str, stack: str, env: dict[str, str]) -> Path:
     if not (house / ".complete").exists():
         house.mkdir(parents=True, exist_ok=True)
         links = ["--find-links", str(TORCH_WHEELS)] if stack == "llm" else []
-        subprocess.run([python, "-m", "pip", "download", "-q", "--only-binary=:all:", "-d", str(house), *links,
-                        "pip", "setuptools", "wheel", *requirements(stack)], check=True, env={**env, "PIP_NO_CACHE_DIR": "0"})
+        subprocess.run(
+            [
+                python,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--only-binary=:all:",
+                "-d",
+                str(house),
+                *links,
+                "pip",
+                "setuptools",
+                "wheel",
+                *requirements(stack),
+            ],
+            check=True,
+            env={**env, "PIP_NO_CACHE_DIR": "0"},
+        )
         (house / ".complete").touch()
     return house
 
 
 def timed(argv: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, check=True, env=env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(
+        argv, check=True, env=env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return time.perf_counter() - start
 
 
@@ -99,22 +124,31 @@ class Bench:
         target = target or self.path(f"wiz-{installer}")
         answers = self.tmp / f"{target.name}.json"
         profile, frameworks = STACKS[self.stack]
-        answers.write_text(json.dumps({
-            "version": 1, "environment": {"kind": "venv", "path": str(target), "python": self.py},
-            **({"profile": profile} if profile else {"frameworks": frameworks}), "accelerator": "cpu",
-            "index": {"find_links": [str(self.house)], "offline": True},
-            "options": {"upgrade_pip": False, "verify": verify, "installer": installer}}))
+        answers.write_text(
+            json.dumps(
+                {
+                    "version": 1,
+                    "environment": {"kind": "venv", "path": str(target), "python": self.py},
+                    **({"profile": profile} if profile else {"frameworks": frameworks}),
+                    "accelerator": "cpu",
+                    "index": {"find_links": [str(self.house)], "offline": True},
+                    "options": {"upgrade_pip": False, "verify": verify, "installer": installer},
+                }
+            )
+        )
         return timed([sys.executable, "-m", "wizard", "--answers", str(answers), "--json", *extra], self.env)
 
     def raw_uv(self, _: int) -> float:
         target = self.path("uv")
-        return (timed([self.uv, "venv", "--seed", "--python", self.py, *self.offline, str(target)], self.env)
-                + timed([self.uv, "pip", "install", "--python", str(target / "bin" / "python"), *self.offline, *self.reqs], self.env))
+        return timed([self.uv, "venv", "--seed", "--python", self.py, *self.offline, str(target)], self.env) + timed(
+            [self.uv, "pip", "install", "--python", str(target / "bin" / "python"), *self.offline, *self.reqs], self.env
+        )
 
     def raw_pip(self, _: int) -> float:
         target = self.path("pip")
-        return (timed([self.py, "-m", "venv", str(target)], self.env)
-                + timed([str(target / "bin" / "python"), "-m", "pip", "install", *self.offline, *self.reqs], self.env))
+        return timed([self.py, "-m", "venv", str(target)], self.env) + timed(
+            [str(target / "bin" / "python"), "-m", "pip", "install", *self.offline, *self.reqs], self.env
+        )
 
     def warm_uv_cache(self) -> None:
         self.raw_uv(0)
@@ -142,8 +176,10 @@ def main() -> int:
             lines.append(f"wizard+pip {w:.2f}s vs venv+pip install {r:.2f}s: ratio {w / r:.3f} (goal <= 1.05)")
         if "setup" in only:
             w, r = alternate(args.rounds, lambda _: b.wizard("uv", True), b.raw_pip)
-            lines.append(f"whole setup with uv incl. verification {w:.2f}s vs blog recipe venv+pip {r:.2f}s: "
-                         f"ratio {w / r:.2f} (goal <= 0.5)")
+            lines.append(
+                f"whole setup with uv incl. verification {w:.2f}s vs blog recipe venv+pip {r:.2f}s: "
+                f"ratio {w / r:.2f} (goal <= 0.5)"
+            )
         if "rerun" in only:
             done = tmp / "finished"
             b.wizard("pip", True, done)
@@ -153,11 +189,16 @@ def main() -> int:
         if "dryrun" in only:
             answers = REPO / "assets" / "examples" / "llm-finetune.json"
             dry = [sys.executable, "-m", "wizard", "--answers", str(answers), "--dry-run"]
-            timed(dry, b.env)   # fills the interpreter probe cache, as any earlier run on this machine has
-            w, r = alternate(max(args.rounds, 5), lambda _: timed(dry, b.env),
-                             lambda _: timed([sys.executable, "-c", "import textual.app"], b.env))
-            lines.append(f"real --dry-run with detection {w * 1000:.0f}ms vs import textual.app {r * 1000:.0f}ms: "
-                         f"ratio {w / r:.2f} (goal < 1)")
+            timed(dry, b.env)  # fills the interpreter probe cache, as any earlier run on this machine has
+            w, r = alternate(
+                max(args.rounds, 5),
+                lambda _: timed(dry, b.env),
+                lambda _: timed([sys.executable, "-c", "import textual.app"], b.env),
+            )
+            lines.append(
+                f"real --dry-run with detection {w * 1000:.0f}ms vs import textual.app {r * 1000:.0f}ms: "
+                f"ratio {w / r:.2f} (goal < 1)"
+            )
         shutil.rmtree(tmp / "state", ignore_errors=True)
     print(label)
     for line in lines:

@@ -86,7 +86,7 @@ def headless(prepared: Prepared) -> float:
 class ProbedInstall(InstallScreen):
     """The install screen plus one key whose handling time is recorded."""
 
-    CSS_PATH = str(REPO / "screens" / "install.tcss")   # a relative path would be read beside this file
+    CSS_PATH = str(REPO / "screens" / "install.tcss")  # a relative path would be read beside this file
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f9", "probe", "probe", show=False)]
 
     shown_done: asyncio.Event
@@ -130,7 +130,7 @@ def wizard(prepared: Prepared, key_every: float | None) -> tuple[float, list[flo
         result["seconds"] = time.perf_counter() - screen.started_at
         stop.set()
         sender.join()
-        await asyncio.sleep(0.2)   # the last keys in flight
+        await asyncio.sleep(0.2)  # the last keys in flight
         result["log_lines"] = screen.query_one("#log", Log).line_count
         app.exit(0)
 
@@ -156,10 +156,13 @@ def main() -> int:
     hm, wm = statistics.median(h), statistics.median(w)
     lat.sort()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{args.lines:,} lines, median of {args.runs}: headless {hm:.2f} s, wizard {wm:.2f} s; "
-          f"ratio {wm / hm:.2f} (goal ≤ 1.2)")
-    print(f"a key every 50 ms during the flood ({typing_seconds:.2f} s): {len(lat)} answered, median "
-          f"{1000 * statistics.median(lat):.1f} ms, worst {1000 * lat[-1]:.1f} ms (goal < 100 ms)")
+    print(
+        f"{args.lines:,} lines, median of {args.runs}: headless {hm:.2f} s, wizard {wm:.2f} s; ratio {wm / hm:.2f} (goal ≤ 1.2)"
+    )
+    print(
+        f"a key every 50 ms during the flood ({typing_seconds:.2f} s): {len(lat)} answered, median "
+        f"{1000 * statistics.median(lat):.1f} ms, worst {1000 * lat[-1]:.1f} ms (goal < 100 ms)"
+    )
     print(f"the screen's log holds {log_lines} lines (bounded); peak RSS of this process {rss:.0f} MiB")
     return 0
 

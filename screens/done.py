@@ -20,8 +20,14 @@ from wizard.events import Done
 from wizard.exit_codes import EXIT_FAILED, EXIT_OK
 from wizard.vscode import how_to_pick
 
-FILE_LABELS = {"answers": "Answers", "lock": "Lock", "report_md": "Report", "report_json": "Report (JSON)", "log": "Log",
-               "vscode_settings": "VS Code settings"}
+FILE_LABELS = {
+    "answers": "Answers",
+    "lock": "Lock",
+    "report_md": "Report",
+    "report_json": "Report (JSON)",
+    "log": "Log",
+    "vscode_settings": "VS Code settings",
+}
 
 
 def done_renderable(prepared: Prepared, done: Done | None) -> Group:

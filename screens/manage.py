@@ -21,13 +21,23 @@ from wizard.problems import InputError, RequestError
 if TYPE_CHECKING:
     from screens.app import WizardApp
 
-EXPORT_SUFFIX = {"pylock": "pylock.toml", "requirements": "requirements.txt", "answers": "answers.json",
-                 "environment-yml": "environment.yml", "dockerfile": "Dockerfile"}
+EXPORT_SUFFIX = {
+    "pylock": "pylock.toml",
+    "requirements": "requirements.txt",
+    "answers": "answers.json",
+    "environment-yml": "environment.yml",
+    "dockerfile": "Dockerfile",
+}
 
 
 def _row(r: dict[str, Any]) -> tuple[str, ...]:
-    return (r["path"], r.get("kind", "?"), r.get("python", "?"),
-            registry.human_size(r["size_bytes"]) if r["present"] else "gone", r.get("last_outcome", "–"))
+    return (
+        r["path"],
+        r.get("kind", "?"),
+        r.get("python", "?"),
+        registry.human_size(r["size_bytes"]) if r["present"] else "gone",
+        r.get("last_outcome", "–"),
+    )
 
 
 def _problem(exc: InputError | RequestError) -> str:
@@ -56,8 +66,11 @@ class ManageScreen(Screen[None]):
     CSS_PATH = "manage.tcss"
     AUTO_FOCUS = "#environments"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "check", "Check (doctor)"), Binding("e", "export", "Export"),
-        Binding("r", "remove", "Remove"), Binding("escape", "back", "Back")]
+        Binding("c", "check", "Check (doctor)"),
+        Binding("e", "export", "Export"),
+        Binding("r", "remove", "Remove"),
+        Binding("escape", "back", "Back"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -106,8 +119,10 @@ class ManageScreen(Screen[None]):
         if r is not None:
             kernel = f"; Jupyter kernel {r['kernel']}" if r.get("kernel") else ""
             builds = ", ".join(f"{f} ({v})" for f, v in sorted(r.get("builds", {}).items())) or "no framework builds"
-            self.query_one("#detail", Static).update(f"{builds}\nlast verified {r.get('last_verified', 'never')}{kernel}"
-                     + ("" if r["present"] else "\nThe folder is gone: Remove forgets it and its kernel."))
+            self.query_one("#detail", Static).update(
+                f"{builds}\nlast verified {r.get('last_verified', 'never')}{kernel}"
+                + ("" if r["present"] else "\nThe folder is gone: Remove forgets it and its kernel.")
+            )
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -123,8 +138,9 @@ class ManageScreen(Screen[None]):
         self.say(f"Checking {r['path']} …")
         app = self.wizard
         machine = app.session.machine
-        self.run_worker(lambda: doctor_summary(r["path"], machine or app.detect()), name="doctor", thread=True,
-                        exit_on_error=False)
+        self.run_worker(
+            lambda: doctor_summary(r["path"], machine or app.detect()), name="doctor", thread=True, exit_on_error=False
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name != "doctor":
@@ -191,7 +207,7 @@ class ExportScreen(WizardModal):
         yield Footer()
 
     def _default(self, fmt: str) -> str:
-        return f"{Path(self.env).name}-{EXPORT_SUFFIX[fmt]}"   # in the current folder, as a shell user expects
+        return f"{Path(self.env).name}-{EXPORT_SUFFIX[fmt]}"  # in the current folder, as a shell user expects
 
     def _format(self) -> str:
         index = self.query_one("#formats", OptionList).highlighted

@@ -100,7 +100,7 @@ class OptionsScreen(WizardScreen):
                 yield Input(", ".join(answers.index.find_links), id="find-links", placeholder="none", compact=True)
                 for key, (label, _, _) in SWITCHES.items():
                     value = answers.index.offline if key == "offline" else getattr(answers.options, key)
-                    yield Switch(label, value is not False, id=key)   # jupyter_kernel unset: on when Jupyter is chosen
+                    yield Switch(label, value is not False, id=key)  # jupyter_kernel unset: on when Jupyter is chosen
         yield Static(id="consequence", markup=False)
 
     def _accelerators(self) -> list[Option]:

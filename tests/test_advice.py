@@ -8,7 +8,16 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from wizard.advice import accelerator_values, disk_need, framework_availability, location, machine_warnings, pip_phase, python_choice, run_state
+from wizard.advice import (
+    accelerator_values,
+    disk_need,
+    framework_availability,
+    location,
+    machine_warnings,
+    pip_phase,
+    python_choice,
+    run_state,
+)
 from wizard.answers import Answers, Environment
 from wizard.catalog import load_catalog
 from wizard.events import Done, StepFinished, StepStarted

@@ -15,13 +15,13 @@ from typing import Any
 
 import msgspec
 import pytest
+
 from support.ansible_fleet import BIN, Host, PlayResult, collections_dir, run_ansible, run_playbook, write_inventory
 from support.fake_torch import FakeTorch, fake_torch_files
 from support.index_server import IndexServer
 from support.pipenv import clean_pip_env
 from support.wheels import Wheelhouse, build_wheel
 from support.wizard_cli import REPO, pyenv_python
-
 from wizard.pythons import probe_interpreter
 
 pytestmark = pytest.mark.integration
@@ -42,10 +42,14 @@ class Fleet:
     def answers(self, host: str, verify: bool | None = None, **over: Any) -> dict[str, Any]:
         """PyTorch and one small package from the loopback index, with a credential in its URL. The
         stand-in torch is a CPU build, so only the CPU box verifies by default (a GPU box would fail)."""
-        data: dict[str, Any] = {"version": 1, "environment": {"kind": "venv", "path": str(self.root / "envs" / host)},
-                                "frameworks": ["pytorch"], "packages": ["wizlab-alpha"],
-                                "index": {"url": self.server.url_with_auth(USER, SECRET)},
-                                "options": {"upgrade_pip": False, "verify": host == "cpu-box" if verify is None else verify}}
+        data: dict[str, Any] = {
+            "version": 1,
+            "environment": {"kind": "venv", "path": str(self.root / "envs" / host)},
+            "frameworks": ["pytorch"],
+            "packages": ["wizlab-alpha"],
+            "index": {"url": self.server.url_with_auth(USER, SECRET)},
+            "options": {"upgrade_pip": False, "verify": host == "cpu-box" if verify is None else verify},
+        }
         data.update(over)
         return data
 
@@ -54,18 +58,32 @@ class Fleet:
         filled from llm_wizard_secrets; the others carry them in the URL. `answers` replaces a host's."""
         url = self.server.url.replace("http://", "http://${IDX_USER}:${IDX_TOKEN}@")
         mine = {"pascal-1080ti": self.answers("pascal-1080ti", index={"url": url}), **(answers or {})}
-        return self.play("main", *args, answers=mine,
-                         host_vars={"pascal-1080ti": {"llm_wizard_secrets": {"IDX_USER": USER, "IDX_TOKEN": SECRET}}})
+        return self.play(
+            "main",
+            *args,
+            answers=mine,
+            host_vars={"pascal-1080ti": {"llm_wizard_secrets": {"IDX_USER": USER, "IDX_TOKEN": SECRET}}},
+        )
 
-    def play(self, name: str, *args: str, answers: dict[str, dict[str, Any]] | None = None,
-             hosts: dict[str, str] = MACHINES, host_vars: dict[str, dict[str, Any]] | None = None) -> tuple[PlayResult, Path]:
+    def play(
+        self,
+        name: str,
+        *args: str,
+        answers: dict[str, dict[str, Any]] | None = None,
+        hosts: dict[str, str] = MACHINES,
+        host_vars: dict[str, dict[str, Any]] | None = None,
+    ) -> tuple[PlayResult, Path]:
         """Run the example playbook over `hosts` with an inventory in root/name; returns the result and the reports folder."""
         work = self.root / name
         reports = work / "reports"
         answers = answers or {}
         more = host_vars or {}
-        inventory = write_inventory(work, [Host(h, m, answers.get(h) or self.answers(h), more.get(h, {})) for h, m in hosts.items()],
-                                    self.pythons, reports)
+        inventory = write_inventory(
+            work,
+            [Host(h, m, answers.get(h) or self.answers(h), more.get(h, {})) for h, m in hosts.items()],
+            self.pythons,
+            reports,
+        )
         return run_playbook(inventory, self.collections, self.env, *args), reports
 
 
@@ -114,7 +132,7 @@ def test_three_hosts_each_get_their_build_and_reports_come_back(fleet: Fleet, fi
 def test_credential_in_the_index_url_never_reaches_output_or_results(fleet: Fleet, first_run: tuple[PlayResult, Path]) -> None:
     result, reports = first_run
     assert result.code == 0, result.output
-    assert '"changed": true' in result.output   # -v: the returned results are in the output
+    assert '"changed": true' in result.output  # -v: the returned results are in the output
     assert SECRET not in result.output
     assert not [p for p in reports.rglob("*") if p.is_file() and SECRET in p.read_text()]
 
@@ -129,15 +147,20 @@ def test_rerun_changes_nothing_and_costs_a_fraction(fleet: Fleet, first_run: tup
     assert again.seconds < 0.75 * first.seconds, (again.seconds, first.seconds)
     # The CPU box verified again (read-only steps), yet nothing changed.
     report = json.loads((fleet.root / "envs" / "cpu-box" / ".wizard" / "report.json").read_text())
-    assert {s["id"]: s["status"] for s in report["steps"]} == {"create-venv": "skipped", "install": "skipped",
-                                                               "verify": "ok", "pip-check": "ok"}
+    assert {s["id"]: s["status"] for s in report["steps"]} == {
+        "create-venv": "skipped",
+        "install": "skipped",
+        "verify": "ok",
+        "pip-check": "ok",
+    }
 
 
 def test_failed_run_fails_the_task_with_the_diagnosis(fleet: Fleet, first_run: tuple[PlayResult, Path]) -> None:
     """The RTX 4090 box verifies the CPU torch it got from the index: the task fails with the wizard's
     diagnosis (cause and fix), and the report still comes back."""
-    result, reports = fleet.play("gpu-verify", answers={"ada-4090": fleet.answers("ada-4090", verify=True)},
-                                 hosts={"ada-4090": MACHINES["ada-4090"]})
+    result, reports = fleet.play(
+        "gpu-verify", answers={"ada-4090": fleet.answers("ada-4090", verify=True)}, hosts={"ada-4090": MACHINES["ada-4090"]}
+    )
     assert result.code != 0 and result.recap()["ada-4090"]["failed"] == 1, result.output
     assert "PyTorch is a CPU build, so it cannot use the GPU. Fix: " in result.output
     assert '"exit_code": 1' in result.output and '"rule": "cpu-torch-on-gpu"' in result.output
@@ -176,8 +199,15 @@ def test_role_installs_the_wizard_from_a_wheel_built_on_the_controller(fleet: Fl
     """The role's default path: pip builds the wizard's wheel on the controller, the host gets a copy
     and installs it (dependencies from PyPI) into the wizard's own venv, which then sets up the env."""
     home = fleet.root / "wheel-host"
-    host_vars = {"cpu-box": {"llm_wizard_install": "wheel", "llm_wizard_source": str(REPO), "llm_wizard_home": str(home),
-                 "llm_wizard_python": PY, "llm_wizard_command": str(home / "venv" / "bin" / "llm-wizard")}}
+    host_vars = {
+        "cpu-box": {
+            "llm_wizard_install": "wheel",
+            "llm_wizard_source": str(REPO),
+            "llm_wizard_home": str(home),
+            "llm_wizard_python": PY,
+            "llm_wizard_command": str(home / "venv" / "bin" / "llm-wizard"),
+        }
+    }
     answers = {"cpu-box": fleet.answers("cpu-box", environment={"kind": "venv", "path": str(home / "env")})}
     result, reports = fleet.play("wheel", answers=answers, hosts={"cpu-box": MACHINES["cpu-box"]}, host_vars=host_vars)
     assert result.code == 0, result.output
@@ -192,8 +222,24 @@ def _adhoc(fleet: Fleet, name: str, module: str, args: str, *extra: str) -> tupl
     """One module on one `local` host through the real `ansible` command; its text output and result."""
     work = fleet.root / name
     work.mkdir()
-    r = run_ansible("ansible", work, fleet.collections, fleet.env, "all", "-i", "probe,", "-c", "local",
-                    "-e", f"ansible_python_interpreter={sys.executable}", "-m", module, "-a", args, *extra)
+    r = run_ansible(
+        "ansible",
+        work,
+        fleet.collections,
+        fleet.env,
+        "all",
+        "-i",
+        "probe,",
+        "-c",
+        "local",
+        "-e",
+        f"ansible_python_interpreter={sys.executable}",
+        "-m",
+        module,
+        "-a",
+        args,
+        *extra,
+    )
     return r, json.loads(r.output.split("=>", 1)[1])
 
 
@@ -210,8 +256,13 @@ def test_answers_file_on_the_host_in_check_mode_returns_the_plan(fleet: Fleet, t
     answers.write_text(json.dumps(fleet.answers("cpu-box", environment={"kind": "venv", "path": str(tmp_path / "env")})))
     machine = write_inventory(tmp_path / "inv", [Host("cpu-box", MACHINES["cpu-box"], {})], fleet.pythons, tmp_path)
     machine_file = machine.parent / "hosts" / "cpu-box" / "machine.json"
-    r, result = _adhoc(fleet, "file-check", "llmwizard.fleet.llm_wizard",
-                       f"answers_file={answers} machine_file={machine_file} wizard={BIN / 'llm-wizard'}", "--check")
+    r, result = _adhoc(
+        fleet,
+        "file-check",
+        "llmwizard.fleet.llm_wizard",
+        f"answers_file={answers} machine_file={machine_file} wizard={BIN / 'llm-wizard'}",
+        "--check",
+    )
     assert r.code == 0, r.output
     assert result["changed"] is True and result["exit_code"] == 0
     assert result["plan"]["decisions"][0]["variant"] == "cpu"

@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from support.index_server import IndexServer
 from support.wheels import build_wheel
-
 from wizard.catalog import load_catalog
 from wizard.catalog_check import newer_torch_note
 from wizard.cli import main
@@ -49,13 +49,14 @@ def test_a_current_catalog_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture
         assert "/simple/torch/" in server.requests and "/whl/cu130/torch/" in server.requests
 
 
-def test_a_newer_torch_a_new_variant_and_a_new_python_are_each_reported(tmp_path: Path,
-                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_newer_torch_a_new_variant_and_a_new_python_are_each_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     current_index(tmp_path)
-    torch_wheels(tmp_path, "2.16.0", ["3.12", "3.16"])              # newer torch, with a Python the catalog lacks
+    torch_wheels(tmp_path, "2.16.0", ["3.12", "3.16"])  # newer torch, with a Python the catalog lacks
     torch_wheels(tmp_path / "cu130", "2.16.0", ["3.12"])
-    torch_wheels(tmp_path / "cu134", "2.15.0", ["3.12"])             # a variant the catalog does not list
-    torch_wheels(tmp_path / "rocm7.2", "2.15.0", ["3.12"])           # torch 2.15 on ROCm 7.2: not in the catalog
+    torch_wheels(tmp_path / "cu134", "2.15.0", ["3.12"])  # a variant the catalog does not list
+    torch_wheels(tmp_path / "rocm7.2", "2.15.0", ["3.12"])  # torch 2.15 on ROCm 7.2: not in the catalog
     with IndexServer(tmp_path) as server:
         code, out = run_check(server, capsys)
     assert code == 1 and out["current"] is False
@@ -96,15 +97,26 @@ def test_a_users_catalog_file_is_validated_and_used(tmp_path: Path, capsys: pyte
 
 
 def test_a_newer_torch_on_the_index_becomes_a_plan_note() -> None:
-    files = [IndexFile("torch-2.15.0-cp312-cp312-manylinux_2_28_x86_64.whl"),
-             IndexFile("torch-2.16.1-cp312-cp312-manylinux_2_28_x86_64.whl")]
+    files = [
+        IndexFile("torch-2.15.0-cp312-cp312-manylinux_2_28_x86_64.whl"),
+        IndexFile("torch-2.16.1-cp312-cp312-manylinux_2_28_x86_64.whl"),
+    ]
     note = newer_torch_note(load_catalog(), files)
     assert note is not None and "torch 2.16, newer than the catalog's 2.15" in note
     assert newer_torch_note(load_catalog(), files[:1]) is None
 
 
-@pytest.mark.parametrize("body", ["not json", "[]", '{"files": {}}', '{"files": [{"size": 1}]}',
-                                  '{"files": [{"filename": 3}]}', '{"files": [{"filename": "a.whl", "requires-python": 3}]}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        "[]",
+        '{"files": {}}',
+        '{"files": [{"size": 1}]}',
+        '{"files": [{"filename": 3}]}',
+        '{"files": [{"filename": "a.whl", "requires-python": 3}]}',
+    ],
+)
 def test_a_json_page_that_is_not_pep_691_is_a_reason_not_a_traceback(body: str) -> None:
     with pytest.raises(ValueError, match="JSON|files"):
         parse_listing("application/vnd.pypi.simple.v1+json", body)
@@ -112,6 +124,7 @@ def test_a_json_page_that_is_not_pep_691_is_a_reason_not_a_traceback(body: str) 
 
 def test_pep_691_and_pep_503_pages_give_the_same_files() -> None:
     json_page = '{"files": [{"filename": "torch-2.16.0-cp314-cp314-manylinux_2_28_x86_64.whl", "requires-python": ">=3.11"}]}'
-    html_page = ('<a href="../f/torch-2.16.0-cp314-cp314-manylinux_2_28_x86_64.whl#sha256=00" '
-                 'data-requires-python="&gt;=3.11">t</a>')
+    html_page = (
+        '<a href="../f/torch-2.16.0-cp314-cp314-manylinux_2_28_x86_64.whl#sha256=00" data-requires-python="&gt;=3.11">t</a>'
+    )
     assert parse_listing("application/vnd.pypi.simple.v1+json", json_page) == parse_listing("text/html", html_page)

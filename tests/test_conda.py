@@ -8,10 +8,10 @@ from pathlib import Path
 
 import msgspec
 import pytest
+
 from support.fake_conda import calls, install_fake_conda, pyenv_versions
 from support.index_server import IndexServer
 from support.wizard_cli import answers, run_wizard, wizard_env, write_json
-
 from wizard.answers import Answers, Environment
 from wizard.catalog import load_catalog
 from wizard.machine import Machine, PythonInfo
@@ -20,8 +20,9 @@ from wizard.planner import make_plan
 from wizard.problems import RequestError
 
 CATALOG = load_catalog()
-MACHINE = Machine(os="linux", arch="x86_64", disk_free_bytes=10**12,
-                  pythons=[PythonInfo(path="/usr/bin/python3.14", version="3.14.0")])
+MACHINE = Machine(
+    os="linux", arch="x86_64", disk_free_bytes=10**12, pythons=[PythonInfo(path="/usr/bin/python3.14", version="3.14.0")]
+)
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def test_named_env_goes_to_the_envs_directory_with_the_python_every_build_suppor
     create = plan.steps[0]
     assert create.id == "create-conda"
     assert create.argv == (str(conda_root.parent / "bin" / "conda"), "create", "-y", "-p", str(prefix), "python=3.13", "pip")
-    assert calls(conda_root) == [["info", "--json"]]   # planning asked where envs go, and created nothing
+    assert calls(conda_root) == [["info", "--json"]]  # planning asked where envs go, and created nothing
     assert not prefix.exists()
 
 
@@ -64,12 +65,20 @@ def test_an_interpreter_path_is_refused_and_a_version_honoured(conda_root: Path,
 
 
 @pytest.mark.skipif(not any(pyenv_versions().glob("3.11.*")), reason="needs pyenv's Python 3.11")
-def test_conda_env_is_created_then_installed_into_with_its_pip(conda_root: Path, index_server: IndexServer,
-                                                               pip_env: dict[str, str], tmp_path: Path) -> None:
+def test_conda_env_is_created_then_installed_into_with_its_pip(
+    conda_root: Path, index_server: IndexServer, pip_env: dict[str, str], tmp_path: Path
+) -> None:
     target = tmp_path / "condaenv"
-    a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-beta"], index={"url": index_server.url},
-                                                environment={"kind": "conda", "path": str(target), "python": "3.11"},
-                                                options={"upgrade_pip": False, "verify": False}))
+    a = write_json(
+        tmp_path / "a.json",
+        answers(
+            target,
+            packages=["wizlab-beta"],
+            index={"url": index_server.url},
+            environment={"kind": "conda", "path": str(target), "python": "3.11"},
+            options={"upgrade_pip": False, "verify": False},
+        ),
+    )
     m = tmp_path / "m.json"
     m.write_bytes(msgspec.json.encode(MACHINE))
     env = {**wizard_env(pip_env, tmp_path / "state"), "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin"}
@@ -77,8 +86,12 @@ def test_conda_env_is_created_then_installed_into_with_its_pip(conda_root: Path,
     assert r.code == 0, r.stderr + r.stdout
     assert [(e["step"], e["status"]) for e in r.of("step_finished")] == [("create-conda", "ok"), ("install", "ok")]
     assert (target / "conda-meta").is_dir()
-    out = subprocess.run([str(target / "bin" / "python"), "-c", "import wizlab_beta, sys; print(sys.version_info[:2])"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [str(target / "bin" / "python"), "-c", "import wizlab_beta, sys; print(sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "(3, 11)"
     assert json.loads((target / ".wizard" / "state.json").read_text())["python_version"] == "3.11"
     again = run_wizard("--answers", str(a), "--machine", str(m), "--json", env=env)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from support.fake_nvml import SCENARIOS, fake_nvml  # noqa: F401 - fake_nvml is a fixture
 
 import wizard.detect
 import wizard.detect.nvidia
+from support.fake_nvml import SCENARIOS, fake_nvml  # noqa: F401 - fake_nvml is a fixture
 from wizard.detect import detect_machine
 from wizard.detect_render import render_machine
 from wizard.machine import Machine, PythonInfo, load_machine
@@ -24,10 +24,25 @@ from wizard.pythons import candidate_paths, is_supported_target, probe_interpret
 
 GiB = 2**30
 
-MACHINE_FILES = ["rtx4090-driver550", "8xh100-driver535", "gtx1080ti-driver580", "rtx5090-driver570",
-                 "rtx5090-driver580", "mixed-3090-4090", "gpu-no-driver", "cpu-only-linux", "macos-arm64",
-                 "windows-rtx4070", "wsl2-rtx3080", "rocm-mi250", "old-driver-470",
-                 "gh200-driver580", "mi300x-rocm72", "intel-arc-b580", "jetson-orin"]
+MACHINE_FILES = [
+    "rtx4090-driver550",
+    "8xh100-driver535",
+    "gtx1080ti-driver580",
+    "rtx5090-driver570",
+    "rtx5090-driver580",
+    "mixed-3090-4090",
+    "gpu-no-driver",
+    "cpu-only-linux",
+    "macos-arm64",
+    "windows-rtx4070",
+    "wsl2-rtx3080",
+    "rocm-mi250",
+    "old-driver-470",
+    "gh200-driver580",
+    "mi300x-rocm72",
+    "intel-arc-b580",
+    "jetson-orin",
+]
 
 ROCMINFO = """\
 ROCk module is loaded
@@ -140,14 +155,18 @@ def test_gpu_on_pci_without_driver(fake_nvml, root: Path) -> None:  # noqa: F811
     m = detect_machine(probe_pythons=False, root=root)
     assert m.nvidia is not None and m.nvidia.driver is None
     assert [(g.name, g.compute_capability, g.pci_bus_id) for g in m.nvidia.gpus] == [
-        ("NVIDIA GeForce RTX 4090", None, "0000:01:00.0"), ("NVIDIA GPU (PCI 0x9999)", None, "0000:02:00.0")]
+        ("NVIDIA GeForce RTX 4090", None, "0000:01:00.0"),
+        ("NVIDIA GPU (PCI 0x9999)", None, "0000:02:00.0"),
+    ]
     assert "Driver Not Loaded" in m.sources["nvidia"]
     assert "nvmlShutdown" not in lib.calls  # init failed: nothing to shut down
     assert "NVIDIA GPU found but no driver loaded" in render_machine(m)
 
 
-PROC_VERSION = ("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  550.54.14  Release Build  "
-                "(dvs-builder@U16-I3-B03-4-3)  Thu Feb 22 01:25:25 UTC 2024\nGCC version:  gcc version 12.2.0\n")
+PROC_VERSION = (
+    "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  550.54.14  Release Build  "
+    "(dvs-builder@U16-I3-B03-4-3)  Thu Feb 22 01:25:25 UTC 2024\nGCC version:  gcc version 12.2.0\n"
+)
 
 
 def test_proc_driver_version_fallback(fake_nvml, root: Path) -> None:  # noqa: F811
@@ -163,13 +182,20 @@ def test_proc_driver_version_fallback(fake_nvml, root: Path) -> None:  # noqa: F
 def test_nvidia_smi_fallback(fake_nvml, root: Path) -> None:  # noqa: F811
     fake_nvml(SCENARIOS["library-missing"])
     write(root / "proc/driver/nvidia/version", PROC_VERSION)
-    write(root / "bin/nvidia-smi", "#!/bin/sh\necho 'NVIDIA GeForce RTX 4090, 24564, 8.9, 550.54.14, 00000000:01:00.0'\n",
-          executable=True)
+    write(
+        root / "bin/nvidia-smi",
+        "#!/bin/sh\necho 'NVIDIA GeForce RTX 4090, 24564, 8.9, 550.54.14, 00000000:01:00.0'\n",
+        executable=True,
+    )
     m = detect_machine(probe_pythons=False, root=root)
     assert m.nvidia is not None and m.sources["nvidia"].endswith("nvidia-smi")
     gpu = m.nvidia.gpus[0]
     assert (m.nvidia.driver, gpu.name, gpu.compute_capability, gpu.memory_bytes) == (
-        "550.54.14", "NVIDIA GeForce RTX 4090", "8.9", 24564 * 2**20)
+        "550.54.14",
+        "NVIDIA GeForce RTX 4090",
+        "8.9",
+        24564 * 2**20,
+    )
 
 
 def test_hanging_nvidia_smi_times_out(fake_nvml, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
@@ -184,13 +210,16 @@ def test_hanging_nvidia_smi_times_out(fake_nvml, root: Path, monkeypatch: pytest
 
 # --- ROCm, WSL, the rest of the machine --------------------------------------------------------------
 
+
 def test_rocm_from_tree(root: Path) -> None:
     write(root / "opt/rocm/.info/version", "6.1.2-119\n")
     write(root / "opt/rocm/bin/rocminfo", f"#!/bin/sh\nexec /bin/cat {write(root / 'rocminfo.txt', ROCMINFO)}\n", executable=True)
     m = detect_machine(probe_pythons=False, root=root)
     assert m.rocm is not None and m.rocm.version == "6.1.2"
     assert [(g.name, g.arch, g.memory_bytes) for g in m.rocm.gpus] == [
-        ("AMD Instinct MI250X/MI250", "gfx90a", 67092480 * 1024), ("AMD GPU (gfx1100)", "gfx1100", 0)]
+        ("AMD Instinct MI250X/MI250", "gfx90a", 67092480 * 1024),
+        ("AMD GPU (gfx1100)", "gfx1100", 0),
+    ]
     assert "rocminfo" in m.sources["rocm"]
 
 
@@ -201,11 +230,14 @@ def test_no_rocm(root: Path) -> None:
     assert m.rocm is None and "ROCm 6.1.2 installed" in m.sources["rocm"]
 
 
-@pytest.mark.parametrize(("file", "text", "wsl"), [
-    ("proc/sys/kernel/osrelease", "5.15.153.1-microsoft-standard-WSL2\n", True),
-    ("proc/version", "Linux version 4.4.0-19041-Microsoft (Microsoft@Microsoft.com) (gcc version 5.4.0)\n", True),
-    ("proc/version", "Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org)\n", False),
-])
+@pytest.mark.parametrize(
+    ("file", "text", "wsl"),
+    [
+        ("proc/sys/kernel/osrelease", "5.15.153.1-microsoft-standard-WSL2\n", True),
+        ("proc/version", "Linux version 4.4.0-19041-Microsoft (Microsoft@Microsoft.com) (gcc version 5.4.0)\n", True),
+        ("proc/version", "Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org)\n", False),
+    ],
+)
 def test_wsl(root: Path, file: str, text: str, wsl: bool) -> None:
     write(root / file, text)
     m = detect_machine(probe_pythons=False, root=root)
@@ -301,6 +333,7 @@ def test_venv_hint_on_debian(tmp_path: Path) -> None:
 
 # --- machine files -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", MACHINE_FILES)
 def test_machine_files_load(name: str) -> None:
     m = load_machine(asset("machines", f"{name}.json"))
@@ -321,6 +354,7 @@ def test_detected_machine_is_a_valid_machine_file(detected: Machine, tmp_path: P
 
 # --- Jetson, Intel GPUs, driver strings -----------------------------------------------------------------
 
+
 def test_jetson_from_nv_tegra_release(fake_nvml, root: Path) -> None:  # noqa: F811
     fake_nvml(SCENARIOS["library-missing"])
     write(root / "etc/nv_tegra_release", "# R36 (release), REVISION: 4.3, GCID: 38968081, BOARD: generic, EABI: aarch64\n")
@@ -331,14 +365,16 @@ def test_jetson_from_nv_tegra_release(fake_nvml, root: Path) -> None:  # noqa: F
 
 
 def test_discrete_intel_gpus_from_the_pci_tree(root: Path) -> None:
-    pci_device(root, "0000:00:02.0", "0x8086", "0x7d67", "0x030000")   # the CPU's integrated GPU: not for xpu
-    pci_device(root, "0000:03:00.0", "0x8086", "0xe20b", "0x030000")   # Arc B580
-    pci_device(root, "0000:03:00.1", "0x8086", "0xe2f7", "0x040300")   # its audio function
-    pci_device(root, "0000:9a:00.0", "0x8086", "0x0bd5", "0x038000")   # Data Center GPU Max 1550 (display controller)
+    pci_device(root, "0000:00:02.0", "0x8086", "0x7d67", "0x030000")  # the CPU's integrated GPU: not for xpu
+    pci_device(root, "0000:03:00.0", "0x8086", "0xe20b", "0x030000")  # Arc B580
+    pci_device(root, "0000:03:00.1", "0x8086", "0xe2f7", "0x040300")  # its audio function
+    pci_device(root, "0000:9a:00.0", "0x8086", "0x0bd5", "0x038000")  # Data Center GPU Max 1550 (display controller)
     m = detect_machine(probe_pythons=False, root=root)
     assert m.intel is not None
-    assert [(g.name, g.pci_device) for g in m.intel.gpus] == [("Intel Arc B580", "0xe20b"),
-                                                              ("Intel Data Center GPU Max 1550", "0x0bd5")]
+    assert [(g.name, g.pci_device) for g in m.intel.gpus] == [
+        ("Intel Arc B580", "0xe20b"),
+        ("Intel Data Center GPU Max 1550", "0x0bd5"),
+    ]
     assert "Intel Arc B580" in render_machine(m)
 
 
@@ -347,13 +383,23 @@ def test_an_integrated_intel_gpu_alone_is_no_intel_section(root: Path) -> None:
     assert detect_machine(probe_pythons=False, root=root).intel is None
 
 
-@pytest.mark.parametrize("text, parsed", [
-    ("580.65.06", "580.65.06"), ("470", "470"), ("595.10", "595.10"),
-    ("32.0.15.8097", "580.97"), ("31.0.15.3623", "536.23"),
-    (PROC_VERSION, "550.54.14"),
-    ("NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.65.06  Sun Jul 27 07:09:29 UTC 2025", "580.65.06"),
-    ("31.0.101.5186", None), ("12.4", None), ("5", None), ("latest", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "text, parsed",
+    [
+        ("580.65.06", "580.65.06"),
+        ("470", "470"),
+        ("595.10", "595.10"),
+        ("32.0.15.8097", "580.97"),
+        ("31.0.15.3623", "536.23"),
+        (PROC_VERSION, "550.54.14"),
+        ("NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.65.06  Sun Jul 27 07:09:29 UTC 2025", "580.65.06"),
+        ("31.0.101.5186", None),
+        ("12.4", None),
+        ("5", None),
+        ("latest", None),
+        ("", None),
+    ],
+)
 def test_driver_strings(text: str, parsed: str | None) -> None:
     from wizard.drivers import parse_driver
 

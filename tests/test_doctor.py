@@ -15,11 +15,11 @@ from typing import Any
 
 import msgspec
 import pytest
+
 from support.fake_torch import FakeTorch, install_fake_torch, site_packages
 from support.index_server import IndexServer
 from support.wheels import Wheelhouse
 from support.wizard_cli import WizardResult, answers, pyenv_python, run_wizard, wizard_env, write_json
-
 from wizard.events import Check
 from wizard.machine import Cpu, Machine, Nvidia, NvidiaGpu
 from wizard.pythons import probe_interpreter
@@ -28,9 +28,13 @@ from wizard.report import doctor_report
 PY311 = pyenv_python("3.11")
 pytestmark = pytest.mark.skipif(PY311 is None, reason="needs pyenv's Python 3.11")
 NO_GPU = Machine(os="linux", arch="x86_64", cpu=Cpu(model="test", cores=2), memory_bytes=8 << 30, disk_free_bytes=100 << 30)
-RTX4090_DRIVER550 = Machine(os="linux", arch="x86_64", cpu=Cpu(model="test", cores=2), memory_bytes=8 << 30,
-                            nvidia=Nvidia(driver="550.54.14", cuda="12.4",
-                                          gpus=[NvidiaGpu(name="NVIDIA GeForce RTX 4090", compute_capability="8.9")]))
+RTX4090_DRIVER550 = Machine(
+    os="linux",
+    arch="x86_64",
+    cpu=Cpu(model="test", cores=2),
+    memory_bytes=8 << 30,
+    nvidia=Nvidia(driver="550.54.14", cuda="12.4", gpus=[NvidiaGpu(name="NVIDIA GeForce RTX 4090", compute_capability="8.9")]),
+)
 
 
 def machine_file(path: Path, machine: Machine) -> str:
@@ -74,7 +78,8 @@ def test_a_path_that_is_not_an_environment_exits_2(tmp_path: Path, run_env: dict
 
 
 def test_a_foreign_environment_is_left_untouched_and_gets_its_report_printed(
-        pip_venv: Path, tmp_path: Path, run_env: dict[str, str]) -> None:
+    pip_venv: Path, tmp_path: Path, run_env: dict[str, str]
+) -> None:
     env = tmp_path / "theirs"
     shutil.copytree(pip_venv, env, symlinks=True)
     install_fake_torch(site_packages(env), FakeTorch())
@@ -94,17 +99,25 @@ def test_a_foreign_environment_is_left_untouched_and_gets_its_report_printed(
     report = gpu.of("report")[0]["report"]
     assert report["kind"] == "doctor" and report["environment"]["made_by_wizard"] is False
     assert report["diagnoses"] == [{k: v for k, v in d.items() if k != "event"}]
-    assert files_of(env) == before   # not a file written, not even bytecode
+    assert files_of(env) == before  # not a file written, not even bytecode
     assert Path(gpu.of("done")[0]["files"]["log"]).parent == tmp_path / "state" / "logs"
 
 
-def test_a_wizard_made_environment_broken_two_ways(index_server: IndexServer, wheelhouse: Wheelhouse, tmp_path: Path,
-                                                    run_env: dict[str, str], pip_env: dict[str, str]) -> None:
+def test_a_wizard_made_environment_broken_two_ways(
+    index_server: IndexServer, wheelhouse: Wheelhouse, tmp_path: Path, run_env: dict[str, str], pip_env: dict[str, str]
+) -> None:
     python_info = probe_interpreter(str(PY311), "pyenv")
     machine = machine_file(tmp_path / "m.json", msgspec.structs.replace(NO_GPU, pythons=[python_info]))
     env = tmp_path / "ours"
-    a = write_json(tmp_path / "a.json", answers(env, packages=["wizlab-gamma"], index={"url": index_server.url},
-                                                environment={"kind": "venv", "path": str(env), "python": "3.11"}))
+    a = write_json(
+        tmp_path / "a.json",
+        answers(
+            env,
+            packages=["wizlab-gamma"],
+            index={"url": index_server.url},
+            environment={"kind": "venv", "path": str(env), "python": "3.11"},
+        ),
+    )
     setup = run_wizard("--answers", str(a), "--machine", machine, "--json", env=run_env)
     assert setup.code == 0, setup.stdout + setup.stderr
     meta = env / ".wizard"
@@ -113,7 +126,7 @@ def test_a_wizard_made_environment_broken_two_ways(index_server: IndexServer, wh
     before = files_of(env)
     ok = doctor(env, machine, run_env, "--json")
     assert ok.code == 0, ok.stdout
-    assert files_of(env) == before   # changes nothing, even in an environment the wizard made
+    assert files_of(env) == before  # changes nothing, even in an environment the wizard made
     files = ok.of("done")[0]["files"]
     assert list(files) == ["log"] and Path(files["log"]).parent == tmp_path / "state" / "logs"
     assert (meta / "report.json").read_text() == setup_report
@@ -122,7 +135,7 @@ def test_a_wizard_made_environment_broken_two_ways(index_server: IndexServer, wh
     assert "PyTorch version" in printed["collect_env"] and "transformers version" in printed["transformers_env"]
 
     python = env / "bin" / "python"
-    pip(python, "uninstall", "-y", "wizlab-beta", env=pip_env)                                 # a dependency removed
+    pip(python, "uninstall", "-y", "wizlab-beta", env=pip_env)  # a dependency removed
     pip(python, "install", "--no-deps", str(wheelhouse.wheel("wizlab-conflict")), env=pip_env)  # and a conflict
     broken = doctor(env, machine, run_env, "--json")
     assert broken.code == 1
@@ -132,16 +145,26 @@ def test_a_wizard_made_environment_broken_two_ways(index_server: IndexServer, wh
     argv = shlex.split(d["command"])
     assert d["rule"] == "pip-check" and argv[:4] == [str(python), "-m", "pip", "install"]
     assert sorted(argv[4:]) == ["wizlab-alpha>=9", "wizlab-beta"]
-    assert "✗ diagnosis: 2 requirement(s)" in doctor(env, machine, run_env).stdout   # the plain printer shows it too
+    assert "✗ diagnosis: 2 requirement(s)" in doctor(env, machine, run_env).stdout  # the plain printer shows it too
 
 
-def test_a_setup_run_emits_and_reports_its_diagnoses(pip_venv: Path, index_server: IndexServer, wheelhouse: Wheelhouse,
-                                                       tmp_path: Path, run_env: dict[str, str], pip_env: dict[str, str]) -> None:
+def test_a_setup_run_emits_and_reports_its_diagnoses(
+    pip_venv: Path,
+    index_server: IndexServer,
+    wheelhouse: Wheelhouse,
+    tmp_path: Path,
+    run_env: dict[str, str],
+    pip_env: dict[str, str],
+) -> None:
     env = tmp_path / "existing"
     shutil.copytree(pip_venv, env, symlinks=True)
     pip(env / "bin" / "python", "install", "--no-deps", str(wheelhouse.wheel("wizlab-conflict")), env=pip_env)
-    a = write_json(tmp_path / "a.json", answers(env, packages=["wizlab-alpha"], index={"url": index_server.url},
-                                                environment={"kind": "existing", "path": str(env)}))
+    a = write_json(
+        tmp_path / "a.json",
+        answers(
+            env, packages=["wizlab-alpha"], index={"url": index_server.url}, environment={"kind": "existing", "path": str(env)}
+        ),
+    )
     r = run_wizard("--answers", str(a), "--machine", machine_file(tmp_path / "m.json", NO_GPU), "--json", env=run_env)
     assert r.code == 1
     [d] = r.of("diagnosis")
@@ -178,17 +201,29 @@ def torch_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = tmp_path_factory.mktemp("torch") / "env"
     subprocess.run([str(PY311), "-m", "venv", str(env)], check=True, stdin=subprocess.DEVNULL)
     machine_pip = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    pip(env / "bin" / "python", "install", "--only-binary=:all:", "torch==2.13.0", "transformers", "peft", "accelerate",
-        "datasets", env=machine_pip)
+    pip(
+        env / "bin" / "python",
+        "install",
+        "--only-binary=:all:",
+        "torch==2.13.0",
+        "transformers",
+        "peft",
+        "accelerate",
+        "datasets",
+        env=machine_pip,
+    )
     return env
 
 
 @pytest.mark.torch
 def test_real_torch_cpu_build_trains_a_lora_step_and_is_flagged_on_a_gpu_machine(
-        torch_env: Path, tmp_path: Path, run_env: dict[str, str]) -> None:
+    torch_env: Path, tmp_path: Path, run_env: dict[str, str]
+) -> None:
     ok = doctor(torch_env, machine_file(tmp_path / "m.json", NO_GPU), run_env, "--json")
     checks: dict[str, dict[str, Any]] = {c["check"]: c for c in ok.of("check")}
-    print("\n".join(f"{'ok  ' if c['ok'] else 'FAIL'} {c['check']}: {c['detail']} ({c['seconds']:.1f} s)" for c in checks.values()))
+    print(
+        "\n".join(f"{'ok  ' if c['ok'] else 'FAIL'} {c['check']}: {c['detail']} ({c['seconds']:.1f} s)" for c in checks.values())
+    )
     assert ok.code == 0, [c for c in checks.values() if not c["ok"]]
     assert checks["pytorch: build"]["data"]["build"] == "cpu" and checks["pytorch: tensor op on cpu"]["ok"]
     lora = checks["fine-tuning: LoRA training step"]["data"]
@@ -204,8 +239,16 @@ def test_real_torch_cpu_build_trains_a_lora_step_and_is_flagged_on_a_gpu_machine
     [d] = gpu.of("diagnosis")
     print(f"diagnosis: {d['cause']}\n  fix: {d['fix']}\n  $ {d['command']}")
     assert d["rule"] == "cpu-torch-on-gpu"
-    assert shlex.split(d["command"])[:8] == [str(torch_env / "bin" / "python"), "-m", "pip", "install", "--force-reinstall",
-                                             "--index-url", "https://download.pytorch.org/whl/cu126", "torch==2.14.*"]
+    assert shlex.split(d["command"])[:8] == [
+        str(torch_env / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "--force-reinstall",
+        "--index-url",
+        "https://download.pytorch.org/whl/cu126",
+        "torch==2.14.*",
+    ]
 
 
 # ---- from PyPI ---------------------------------------------------------------------------------------
@@ -213,10 +256,13 @@ def test_real_torch_cpu_build_trains_a_lora_step_and_is_flagged_on_a_gpu_machine
 
 @pytest.mark.network
 def test_seeds_environment_from_pypi_broken_then_mended_by_the_diagnosed_command(
-        tmp_path: Path, run_env: dict[str, str], pip_env: dict[str, str]) -> None:
+    tmp_path: Path, run_env: dict[str, str], pip_env: dict[str, str]
+) -> None:
     env = tmp_path / "seeds"
-    a = write_json(tmp_path / "a.json", answers(env, frameworks=["numpy", "scikit-learn"],
-                                                environment={"kind": "venv", "path": str(env), "python": "3.11"}))
+    a = write_json(
+        tmp_path / "a.json",
+        answers(env, frameworks=["numpy", "scikit-learn"], environment={"kind": "venv", "path": str(env), "python": "3.11"}),
+    )
     assert run_wizard("--answers", str(a), "--json", env=run_env, timeout=600).code == 0
     machine = machine_file(tmp_path / "m.json", NO_GPU)
     assert doctor(env, machine, run_env).code == 0

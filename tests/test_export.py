@@ -46,8 +46,13 @@ def test_requirements_install_with_plain_pip_into_a_fresh_venv(made: MadeEnv, tm
     req.write_text(_export(made, "requirements"))
     assert "--hash=sha256:" in req.read_text()
     python = _fresh_venv(tmp_path / "fresh")
-    subprocess.run([str(python), "-m", "pip", "install", "-r", str(req)], check=True, env=clean_pip_env(),
-                   stdin=subprocess.DEVNULL, capture_output=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-r", str(req)],
+        check=True,
+        env=clean_pip_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+    )
     assert freeze(tmp_path / "fresh", clean_pip_env()) == freeze(made.path, clean_pip_env())
 
 
@@ -70,9 +75,13 @@ def test_the_dockerfiles_install_lines_run_in_a_fresh_venv(made: MadeEnv, tmp_pa
     req = tmp_path / "requirements.txt"
     req.write_text(body.group(1) + "\n")
     python = _fresh_venv(tmp_path / "fresh")
-    install = next(line for line in text.splitlines() if line.startswith("RUN ") and " pip install " in line and "doctor" not in line)
-    argv = [a.replace(f"{IMAGE_VENV}/bin/python", str(python)).replace(IMAGE_REQUIREMENTS, str(req))
-            for a in shlex.split(install[len("RUN "):])]
+    install = next(
+        line for line in text.splitlines() if line.startswith("RUN ") and " pip install " in line and "doctor" not in line
+    )
+    argv = [
+        a.replace(f"{IMAGE_VENV}/bin/python", str(python)).replace(IMAGE_REQUIREMENTS, str(req))
+        for a in shlex.split(install[len("RUN ") :])
+    ]
     subprocess.run(argv, check=True, env=clean_pip_env(), stdin=subprocess.DEVNULL, capture_output=True)
     assert freeze(tmp_path / "fresh", clean_pip_env()) == freeze(made.path, clean_pip_env())
 
@@ -89,7 +98,7 @@ def test_writes_a_file_and_never_overwrites_without_force(made: MadeEnv, tmp_pat
     assert r.code == 2 and "--force" in r.stderr and out.read_text() == "mine\n"
     _export(made, "requirements", "-o", str(out), "--force")
     assert "wizlab-gamma==2.0" in out.read_text()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["req.txt"]   # no temporary file left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["req.txt"]  # no temporary file left behind
 
 
 def test_refuses_a_folder_that_is_not_an_environment(made: MadeEnv, tmp_path: Path) -> None:

@@ -14,15 +14,15 @@ from pathlib import Path
 import msgspec
 import psutil
 import pytest
+
 from support.index_server import IndexServer
 from support.wheels import BIG_PADDING, Wheelhouse
 from support.wizard_cli import REPO, WizardResult, answers, pyenv_python, run_wizard, wizard_argv, wizard_env, write_json
-
 from wizard.machine import Cpu, Machine
 from wizard.pythons import probe_interpreter
 
-PY_NEW_PIP = pyenv_python("3.13")   # bundles pip 24.2: raw download progress
-PY_OLD_PIP = pyenv_python("3.11")   # bundles pip 23.2.1: plain lines only
+PY_NEW_PIP = pyenv_python("3.13")  # bundles pip 24.2: raw download progress
+PY_OLD_PIP = pyenv_python("3.11")  # bundles pip 23.2.1: plain lines only
 
 
 @pytest.fixture(scope="session")
@@ -31,8 +31,15 @@ def machine_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pythons = [p for p in (probe_interpreter(x, "pyenv") for x in (PY_NEW_PIP, PY_OLD_PIP) if x) if p]
     if not pythons:
         pytest.skip("needs pyenv's Python 3.13 or 3.11")
-    m = Machine(os="linux", arch="x86_64", cpu=Cpu(model="test", cores=2), memory_bytes=8 << 30,
-                disk_free_bytes=100 << 30, pythons=pythons, sources={"*": "test machine file"})
+    m = Machine(
+        os="linux",
+        arch="x86_64",
+        cpu=Cpu(model="test", cores=2),
+        memory_bytes=8 << 30,
+        disk_free_bytes=100 << 30,
+        pythons=pythons,
+        sources={"*": "test machine file"},
+    )
     path = tmp_path_factory.mktemp("machine") / "machine.json"
     path.write_bytes(msgspec.json.encode(m))
     return path
@@ -52,11 +59,19 @@ def _files_under(path: Path) -> list[str]:
 
 
 @pytest.mark.skipif(PY_NEW_PIP is None, reason="needs pyenv's Python 3.13 (pip 24.2)")
-def test_install_streams_events_writes_files_and_rerun_reuses(index_server: IndexServer, wheelhouse: Wheelhouse,
-                                                               machine_file: Path, env: dict[str, str], tmp_path: Path) -> None:
+def test_install_streams_events_writes_files_and_rerun_reuses(
+    index_server: IndexServer, wheelhouse: Wheelhouse, machine_file: Path, env: dict[str, str], tmp_path: Path
+) -> None:
     target = tmp_path / "llm"
-    a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-gamma", "wizlab-big"],
-                                                index=_idx(index_server), environment={"kind": "venv", "path": str(target), "python": "3.13"}))
+    a = write_json(
+        tmp_path / "a.json",
+        answers(
+            target,
+            packages=["wizlab-gamma", "wizlab-big"],
+            index=_idx(index_server),
+            environment={"kind": "venv", "path": str(target), "python": "3.13"},
+        ),
+    )
     r = run_wizard("--answers", str(a), "--machine", str(machine_file), "--json", env=env)
     assert r.code == 0, r.stderr + r.stdout
     events = r.events()
@@ -103,18 +118,26 @@ def test_install_streams_events_writes_files_and_rerun_reuses(index_server: Inde
 
 
 @pytest.mark.skipif(PY_OLD_PIP is None, reason="needs pyenv's Python 3.11 (bundled pip 23.2.1)")
-def test_old_pip_gets_plain_lines_and_plain_output_without_terminal(index_server: IndexServer, machine_file: Path,
-                                                                    env: dict[str, str], tmp_path: Path) -> None:
+def test_old_pip_gets_plain_lines_and_plain_output_without_terminal(
+    index_server: IndexServer, machine_file: Path, env: dict[str, str], tmp_path: Path
+) -> None:
     target = tmp_path / "old"
-    a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-beta"], index=_idx(index_server),
-                                                environment={"kind": "venv", "path": str(target), "python": "3.11"}))
+    a = write_json(
+        tmp_path / "a.json",
+        answers(
+            target,
+            packages=["wizlab-beta"],
+            index=_idx(index_server),
+            environment={"kind": "venv", "path": str(target), "python": "3.11"},
+        ),
+    )
     r = run_wizard("--answers", str(a), "--machine", str(machine_file), env=env)
     assert r.code == 0, r.stderr + r.stdout
     assert "--progress-bar" not in r.stdout
     assert "▶ step 2/4: Install extra packages" in r.stdout
     assert "✓ check import wizlab-beta" in r.stdout
-    assert r.stdout.startswith("[")   # plain timestamped lines when no terminal is attached
-    assert f"Activate:  source {target}/bin/activate" in r.stdout   # then how to use and replay it
+    assert r.stdout.startswith("[")  # plain timestamped lines when no terminal is attached
+    assert f"Activate:  source {target}/bin/activate" in r.stdout  # then how to use and replay it
     assert f"--answers {target}/.wizard/answers.json" in r.stdout
 
 
@@ -130,29 +153,39 @@ def test_dry_run_creates_nothing(index_server: IndexServer, machine_file: Path, 
 
 
 @pytest.mark.skipif(PY_NEW_PIP is None, reason="needs pyenv's Python 3.13")
-def test_upgrade_pip_runs_first_from_the_same_index(wheelhouse: Wheelhouse, machine_file: Path, env: dict[str, str],
-                                                    tmp_path: Path) -> None:
+def test_upgrade_pip_runs_first_from_the_same_index(
+    wheelhouse: Wheelhouse, machine_file: Path, env: dict[str, str], tmp_path: Path
+) -> None:
     house = tmp_path / "house"
     shutil.copytree(wheelhouse.dir, house)
     bundled = next(Path(PY_NEW_PIP).resolve().parents[1].glob("lib/python3.13/ensurepip/_bundled/pip-*.whl"))
     shutil.copy(bundled, house)
     target = tmp_path / "up"
     with IndexServer(house) as server:
-        a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-alpha"], index=_idx(server),
-                                                    options={"upgrade_pip": True, "verify": False},
-                                                    environment={"kind": "venv", "path": str(target), "python": "3.13"}))
+        a = write_json(
+            tmp_path / "a.json",
+            answers(
+                target,
+                packages=["wizlab-alpha"],
+                index=_idx(server),
+                options={"upgrade_pip": True, "verify": False},
+                environment={"kind": "venv", "path": str(target), "python": "3.13"},
+            ),
+        )
         r = run_wizard("--answers", str(a), "--machine", str(machine_file), "--json", env=env)
     assert r.code == 0, r.stderr + r.stdout
     assert [e["step"] for e in r.of("step_finished")] == ["create-venv", "upgrade-pip", "install"]
     assert r.of("check") == []
 
 
-def test_failed_install_exits_1_and_reports(index_server: IndexServer, machine_file: Path, env: dict[str, str],
-                                            tmp_path: Path) -> None:
+def test_failed_install_exits_1_and_reports(
+    index_server: IndexServer, machine_file: Path, env: dict[str, str], tmp_path: Path
+) -> None:
     target = tmp_path / "fail"
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-alpha"], index=_idx(index_server)))
-    r = _run_breaking_files_after_preflight(index_server, ["--answers", str(a), "--machine", str(machine_file), "--json"],
-                                            {**env, "PIP_RETRIES": "0"})
+    r = _run_breaking_files_after_preflight(
+        index_server, ["--answers", str(a), "--machine", str(machine_file), "--json"], {**env, "PIP_RETRIES": "0"}
+    )
     assert r.code == 1
     status = {e["step"]: e["status"] for e in r.of("step_finished")}
     assert status == {"create-venv": "ok", "install": "failed"}
@@ -163,8 +196,9 @@ def test_failed_install_exits_1_and_reports(index_server: IndexServer, machine_f
 
 def _run_breaking_files_after_preflight(server: IndexServer, args: list[str], env: dict[str, str]) -> WizardResult:
     """The wizard, with the index's files answering 500 from the moment the plan (resolved by pip) is out."""
-    proc = subprocess.Popen(wizard_argv(*args), env=env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        wizard_argv(*args), env=env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     lines = []
     for line in proc.stdout:
@@ -174,8 +208,9 @@ def _run_breaking_files_after_preflight(server: IndexServer, args: list[str], en
     return WizardResult(proc.wait(timeout=240), "".join(lines), proc.stderr.read() if proc.stderr else "")
 
 
-def test_broken_package_fails_verification(index_server: IndexServer, machine_file: Path, env: dict[str, str],
-                                           tmp_path: Path) -> None:
+def test_broken_package_fails_verification(
+    index_server: IndexServer, machine_file: Path, env: dict[str, str], tmp_path: Path
+) -> None:
     target = tmp_path / "broken"
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-broken"], index=_idx(index_server)))
     r = run_wizard("--answers", str(a), "--machine", str(machine_file), "--json", env=env)
@@ -184,12 +219,15 @@ def test_broken_package_fails_verification(index_server: IndexServer, machine_fi
     assert not check["ok"] and "broken on purpose" in check["detail"]
 
 
-def test_credentials_never_reach_output_files_or_logs(index_server: IndexServer, machine_file: Path,
-                                                      env: dict[str, str], tmp_path: Path) -> None:
+def test_credentials_never_reach_output_files_or_logs(
+    index_server: IndexServer, machine_file: Path, env: dict[str, str], tmp_path: Path
+) -> None:
     index_server.require_auth = ("alice", "s3cret-token")
     target = tmp_path / "auth"
-    a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-alpha"],
-                                                index={"url": index_server.url_with_auth("alice", "s3cret-token")}))
+    a = write_json(
+        tmp_path / "a.json",
+        answers(target, packages=["wizlab-alpha"], index={"url": index_server.url_with_auth("alice", "s3cret-token")}),
+    )
     r = run_wizard("--answers", str(a), "--machine", str(machine_file), "--json", env=env)
     assert r.code == 0, r.stderr + r.stdout
     assert "****@127.0.0.1" in r.stdout
@@ -199,12 +237,16 @@ def test_credentials_never_reach_output_files_or_logs(index_server: IndexServer,
     assert saved["index"]["url"] == index_server.url
 
 
-def test_env_var_credentials_are_expanded_at_run_time_and_kept_as_references(index_server: IndexServer, machine_file: Path,
-                                                                            env: dict[str, str], tmp_path: Path) -> None:
+def test_env_var_credentials_are_expanded_at_run_time_and_kept_as_references(
+    index_server: IndexServer, machine_file: Path, env: dict[str, str], tmp_path: Path
+) -> None:
     index_server.require_auth = ("bob", "tok-123")
     target = tmp_path / "envref"
     url = index_server.url.replace("http://", "http://${IDX_USER}:${IDX_TOKEN}@")
-    a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-alpha"], index={"url": url}, options={"upgrade_pip": False, "verify": False}))
+    a = write_json(
+        tmp_path / "a.json",
+        answers(target, packages=["wizlab-alpha"], index={"url": url}, options={"upgrade_pip": False, "verify": False}),
+    )
     missing = run_wizard("--answers", str(a), "--machine", str(machine_file), env=env)
     assert missing.code == 2 and "IDX_TOKEN" in missing.stderr and not target.exists()
     r = run_wizard("--answers", str(a), "--machine", str(machine_file), env={**env, "IDX_USER": "bob", "IDX_TOKEN": "tok-123"})
@@ -214,13 +256,21 @@ def test_env_var_credentials_are_expanded_at_run_time_and_kept_as_references(ind
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupt_ends_the_whole_process_group_and_exits_130(sig: int, index_server: IndexServer, machine_file: Path,
-                                                              env: dict[str, str], tmp_path: Path) -> None:
-    index_server.slow_seconds = 0.5   # the big wheel takes ~12 s: plenty of time to interrupt
+def test_interrupt_ends_the_whole_process_group_and_exits_130(
+    sig: int, index_server: IndexServer, machine_file: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    index_server.slow_seconds = 0.5  # the big wheel takes ~12 s: plenty of time to interrupt
     target = tmp_path / "int"
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-big"], index=_idx(index_server)))
-    proc = subprocess.Popen(wizard_argv("--answers", str(a), "--machine", str(machine_file), "--json"), env=env, cwd=REPO,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        wizard_argv("--answers", str(a), "--machine", str(machine_file), "--json"),
+        env=env,
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     pid = None
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -230,7 +280,7 @@ def test_interrupt_ends_the_whole_process_group_and_exits_130(sig: int, index_se
             break
     assert pid is not None
     assert index_server.wait_for_request("/files/wizlab_big", timeout=60)
-    assert psutil.pid_exists(pid) and os.getpgid(pid) == pid   # pip leads its own process group
+    assert psutil.pid_exists(pid) and os.getpgid(pid) == pid  # pip leads its own process group
     proc.send_signal(sig)
     rest, _ = proc.communicate(timeout=30)
     assert proc.returncode == 130
@@ -265,8 +315,9 @@ def test_refuses_non_empty_folder_that_is_not_an_environment(machine_file: Path,
     assert (_files_under(target), (target / "holiday.jpg").stat().st_mtime_ns) == before
 
 
-def test_refuses_a_venv_it_did_not_create_unless_kind_existing(index_server: IndexServer, machine_file: Path,
-                                                               env: dict[str, str], tmp_path: Path) -> None:
+def test_refuses_a_venv_it_did_not_create_unless_kind_existing(
+    index_server: IndexServer, machine_file: Path, env: dict[str, str], tmp_path: Path
+) -> None:
     target = tmp_path / "theirs"
     subprocess.run([PY_OLD_PIP or PY_NEW_PIP or "python3", "-m", "venv", "--without-pip", str(target)], check=True)
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-alpha"], index=_idx(index_server)))
@@ -275,12 +326,17 @@ def test_refuses_a_venv_it_did_not_create_unless_kind_existing(index_server: Ind
     assert not (target / ".wizard").exists()
 
 
-def test_existing_venv_is_installed_into(index_server: IndexServer, machine_file: Path, env: dict[str, str],
-                                         tmp_path: Path) -> None:
+def test_existing_venv_is_installed_into(
+    index_server: IndexServer, machine_file: Path, env: dict[str, str], tmp_path: Path
+) -> None:
     target = tmp_path / "mine"
     subprocess.run([PY_OLD_PIP or PY_NEW_PIP or "python3", "-m", "venv", str(target)], check=True)
-    a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-alpha"], index=_idx(index_server),
-                                                environment={"kind": "existing", "path": str(target)}))
+    a = write_json(
+        tmp_path / "a.json",
+        answers(
+            target, packages=["wizlab-alpha"], index=_idx(index_server), environment={"kind": "existing", "path": str(target)}
+        ),
+    )
     r = run_wizard("--answers", str(a), "--machine", str(machine_file), "--json", env=env)
     assert r.code == 0, r.stderr + r.stdout
     assert [e["step"] for e in r.of("step_finished")] == ["install", "verify", "pip-check"]
@@ -298,7 +354,9 @@ def test_refuses_externally_managed_interpreter(machine_file: Path, env: dict[st
     (fake / "conda-meta").mkdir(parents=True)
     (fake / "bin").mkdir()
     (fake / "bin" / "python").symlink_to("/usr/bin/python3")
-    a = write_json(tmp_path / "a.json", answers(fake, packages=["wizlab-alpha"], environment={"kind": "existing", "path": str(fake)}))
+    a = write_json(
+        tmp_path / "a.json", answers(fake, packages=["wizlab-alpha"], environment={"kind": "existing", "path": str(fake)})
+    )
     r = run_wizard("--answers", str(a), "--machine", str(machine_file), env=env)
     assert r.code == 2 and "externally managed" in r.stderr
     assert _files_under(fake) == ["bin", "bin/python", "conda-meta"]
@@ -318,15 +376,18 @@ def test_help_and_version(env: dict[str, str]) -> None:
     assert v.code == 0 and v.stdout.strip().startswith("python -m wizard ")
 
 
-def test_failure_before_any_environment_logs_to_the_state_dir(index_server: IndexServer, pip_env: dict[str, str],
-                                                              tmp_path: Path) -> None:
+def test_failure_before_any_environment_logs_to_the_state_dir(
+    index_server: IndexServer, pip_env: dict[str, str], tmp_path: Path
+) -> None:
     fake = tmp_path / "bin" / "python3"
     fake.parent.mkdir()
-    real = PY_NEW_PIP or PY_OLD_PIP or sys.executable   # answers pip's resolution; only making a venv fails
+    real = PY_NEW_PIP or PY_OLD_PIP or sys.executable  # answers pip's resolution; only making a venv fails
     fake.write_text(f'#!/bin/sh\ncase "$*" in *"-m venv"*) echo "venv: simulated failure" >&2; exit 1;; esac\nexec {real} "$@"\n')
     fake.chmod(0o755)
-    machine = write_json(tmp_path / "m.json", {"os": "linux", "arch": "x86_64", "disk_free_bytes": 10**11,
-                                               "pythons": [{"path": str(fake), "version": "3.12.4"}]})
+    machine = write_json(
+        tmp_path / "m.json",
+        {"os": "linux", "arch": "x86_64", "disk_free_bytes": 10**11, "pythons": [{"path": str(fake), "version": "3.12.4"}]},
+    )
     target = tmp_path / "never"
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-alpha"], index=_idx(index_server)))
     state = tmp_path / "state"
@@ -339,15 +400,22 @@ def test_failure_before_any_environment_logs_to_the_state_dir(index_server: Inde
     assert not target.exists()
 
 
-def test_terminal_output_shows_progress_bars(index_server: IndexServer, machine_file: Path, env: dict[str, str],
-                                             tmp_path: Path) -> None:
+def test_terminal_output_shows_progress_bars(
+    index_server: IndexServer, machine_file: Path, env: dict[str, str], tmp_path: Path
+) -> None:
     import pty
 
     target = tmp_path / "tty"
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-alpha"], index=_idx(index_server)))
     leader, follower = pty.openpty()
-    proc = subprocess.Popen(wizard_argv("--answers", str(a), "--machine", str(machine_file)), env={**env, "COLUMNS": "100"},
-                            cwd=REPO, stdin=subprocess.DEVNULL, stdout=follower, stderr=follower)
+    proc = subprocess.Popen(
+        wizard_argv("--answers", str(a), "--machine", str(machine_file)),
+        env={**env, "COLUMNS": "100"},
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
+    )
     os.close(follower)
     chunks = []
     while True:
@@ -361,15 +429,17 @@ def test_terminal_output_shows_progress_bars(index_server: IndexServer, machine_
     assert proc.wait(timeout=120) == 0
     os.close(leader)
     screen = b"".join(chunks).decode("utf-8", "replace")
-    assert "\x1b[" in screen                     # rich drew on the terminal, not plain lines
+    assert "\x1b[" in screen  # rich drew on the terminal, not plain lines
     assert "environment ready" in screen and "import wizlab-alpha" in screen
-    assert not screen.lstrip().startswith("[")   # no plain timestamps in a terminal
+    assert not screen.lstrip().startswith("[")  # no plain timestamps in a terminal
 
 
 @pytest.mark.skipif(pyenv_python("2.7") is None and pyenv_python("3.8") is None, reason="needs an old pyenv Python")
 def test_old_interpreter_path_is_refused(machine_file: Path, env: dict[str, str], tmp_path: Path) -> None:
     old = pyenv_python("3.8") or pyenv_python("2.7")
-    a = write_json(tmp_path / "a.json", answers(tmp_path / "e", environment={"kind": "venv", "path": str(tmp_path / "e"),
-                                                                             "python": str(old)}))
+    a = write_json(
+        tmp_path / "a.json",
+        answers(tmp_path / "e", environment={"kind": "venv", "path": str(tmp_path / "e"), "python": str(old)}),
+    )
     r = run_wizard("--answers", str(a), "--machine", str(machine_file), "--dry-run", env=env)
     assert r.code == 2 and "targets 3.9 and newer" in r.stderr and not (tmp_path / "e").exists()

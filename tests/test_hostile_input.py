@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from support.wizard_cli import REPO, answers, run_wizard, wizard_argv, wizard_env, write_json
 
+from support.wizard_cli import REPO, answers, run_wizard, wizard_argv, wizard_env, write_json
 from wizard import atomic, envs
 from wizard.answers import effective_answers, parse_answers
 from wizard.catalog import load_catalog
@@ -93,7 +93,8 @@ def test_output_lines_are_bounded_and_a_flood_cannot_stall_the_runner(tmp_path: 
     events: list = []
     start = time.monotonic()
     result = Runner(RunLog(tmp_path / "run.log"), events.append).run(
-        Step("s", "pip", "t", "w", (sys.executable, "-c", code)), 1, 1)
+        Step("s", "pip", "t", "w", (sys.executable, "-c", code)), 1, 1
+    )
     lines = [e.line for e in events if isinstance(e, Output)]
     assert result.status == "ok" and time.monotonic() - start < 10
     assert lines[-1] == "after" and all(len(line) <= MAX_LINE_CHARS + 40 for line in lines) and len(lines) == 2
@@ -129,8 +130,11 @@ def test_answers_and_machine_files_that_are_not_small_regular_json_are_refused(f
     else:
         path.mkdir()
     good_answers = write_json(tmp_path / "a.json", answers(tmp_path / "env"))
-    args = ["--answers", str(path), "--machine", str(_machine(tmp_path))] if flag == "--answers" else \
-           ["--answers", str(good_answers), "--machine", str(path)]
+    args = (
+        ["--answers", str(path), "--machine", str(_machine(tmp_path))]
+        if flag == "--answers"
+        else ["--answers", str(good_answers), "--machine", str(path)]
+    )
     start = time.monotonic()
     code, err = _cli(tmp_path, *args, "--dry-run")
     assert code == 2 and str(path) in err and time.monotonic() - start < 20
@@ -139,13 +143,23 @@ def test_answers_and_machine_files_that_are_not_small_regular_json_are_refused(f
     assert not (tmp_path / "env").exists()
 
 
-@pytest.mark.parametrize("over, where", [
-    ({"nvidia": {"driver": "550.54.14", "cuda": "12.x", "gpus": []}}, "$.nvidia.cuda"),
-    ({"pythons": [{"path": "/usr/bin/python3", "version": "three"}]}, "$.pythons[0].version"),
-    ({"pythons": [{"path": "/usr/bin/python3", "version": "3.12.4", "bundled_pip": None}, {"path": "/x", "version": "3..1"}]},
-     "$.pythons[1].version"),
-    ({"nvidia": {"gpus": [{"name": "X", "compute_capability": "eight"}]}}, "$.nvidia.gpus[0].compute_capability"),
-])
+@pytest.mark.parametrize(
+    "over, where",
+    [
+        ({"nvidia": {"driver": "550.54.14", "cuda": "12.x", "gpus": []}}, "$.nvidia.cuda"),
+        ({"pythons": [{"path": "/usr/bin/python3", "version": "three"}]}, "$.pythons[0].version"),
+        (
+            {
+                "pythons": [
+                    {"path": "/usr/bin/python3", "version": "3.12.4", "bundled_pip": None},
+                    {"path": "/x", "version": "3..1"},
+                ]
+            },
+            "$.pythons[1].version",
+        ),
+        ({"nvidia": {"gpus": [{"name": "X", "compute_capability": "eight"}]}}, "$.nvidia.gpus[0].compute_capability"),
+    ],
+)
 def test_machine_file_values_the_planner_cannot_use_are_refused_at_their_place(over: dict, where: str, tmp_path: Path) -> None:
     a = write_json(tmp_path / "a.json", answers(tmp_path / "env"))
     code, err = _cli(tmp_path, "--answers", str(a), "--machine", str(_machine(tmp_path, **over)), "--dry-run")
@@ -154,7 +168,9 @@ def test_machine_file_values_the_planner_cannot_use_are_refused_at_their_place(o
 
 def test_no_usable_interpreter_is_a_refusal_not_a_traceback(tmp_path: Path) -> None:
     m = _machine(tmp_path, pythons=[{"path": "/usr/bin/python3.8", "version": "3.8.18"}])
-    code, err = _cli(tmp_path, "--answers", str(write_json(tmp_path / "a.json", answers(tmp_path / "env"))), "--machine", str(m), "--dry-run")
+    code, err = _cli(
+        tmp_path, "--answers", str(write_json(tmp_path / "a.json", answers(tmp_path / "env"))), "--machine", str(m), "--dry-run"
+    )
     assert code == 2 and "Python" in err
 
 
@@ -179,12 +195,18 @@ def test_environment_paths_that_cannot_be_taken_literally_are_refused_with_their
     assert code == 2 and "$.environment.path" in err
 
 
-@pytest.mark.parametrize("error", [PermissionError(errno.EACCES, "Permission denied"),
-                                   OSError(errno.ENAMETOOLONG, "File name too long"),
-                                   NotADirectoryError(errno.ENOTDIR, "Not a directory")])
+@pytest.mark.parametrize(
+    "error",
+    [
+        PermissionError(errno.EACCES, "Permission denied"),
+        OSError(errno.ENAMETOOLONG, "File name too long"),
+        NotADirectoryError(errno.ENOTDIR, "Not a directory"),
+    ],
+)
 def test_a_folder_the_os_will_not_describe_is_refused(error: OSError, monkeypatch, tmp_path: Path) -> None:
     """As root the permission case cannot be made real, so the OS's answer is stood in for."""
-    def refuse(*_a, **_k):  # noqa: ANN002, ANN003
+
+    def refuse(*_a, **_k):
         raise error
 
     monkeypatch.setattr(envs.os, "lstat", refuse)
@@ -231,7 +253,9 @@ def test_damaged_state_is_unknown_state_said_so_not_a_traceback(text: str, tmp_p
     (env / "pyvenv.cfg").write_text("version = 3.11.9\n")
     (env / ".wizard" / "state.json").write_text(text, "utf-8", errors="surrogateescape")
     assert envs.read_state(env) is None and envs.state_damage(env)
-    code, err = _cli(tmp_path, "--answers", str(write_json(tmp_path / "a.json", answers(env))), "--machine", str(_machine(tmp_path)))
+    code, err = _cli(
+        tmp_path, "--answers", str(write_json(tmp_path / "a.json", answers(env))), "--machine", str(_machine(tmp_path))
+    )
     assert code == 2 and "damaged" in err
 
 
@@ -243,7 +267,7 @@ def test_a_failed_write_keeps_the_previous_file_and_leaves_no_temporary(failing:
     target = tmp_path / "answers.json"
     atomic.write_text(target, "good")
 
-    def full(*_a, **_k):  # noqa: ANN002, ANN003
+    def full(*_a, **_k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     if failing == "write":
@@ -274,7 +298,7 @@ def test_the_log_moves_across_filesystems(monkeypatch, tmp_path: Path) -> None:
     log.write("before")
     real_replace = os.replace
 
-    def cross_device(src, dst):  # noqa: ANN001
+    def cross_device(src, dst):
         if str(src).endswith("run.log"):
             raise OSError(errno.EXDEV, "Invalid cross-device link")
         return real_replace(src, dst)
@@ -289,7 +313,7 @@ def test_the_log_moves_across_filesystems(monkeypatch, tmp_path: Path) -> None:
 
 def test_a_log_that_cannot_be_written_is_recorded_not_raised(tmp_path: Path) -> None:
     log = RunLog(tmp_path / "run.log")
-    log._fh.close()   # as when the disk went away under it
+    log._fh.close()  # as when the disk went away under it
     log.write("x")
     assert log.error and "cannot write the log" in log.error
 
@@ -306,7 +330,9 @@ def test_subprocess_is_used_only_by_the_process_module() -> None:
             rel = path.relative_to(REPO).as_posix()
             if rel == "wizard/proc.py" or rel.startswith("wizard/probes/"):
                 continue
-            if re.search(r"^\s*(import subprocess|from subprocess import)|\bos\.(system|popen|exec|spawn)", path.read_text("utf-8"), re.M):
+            if re.search(
+                r"^\s*(import subprocess|from subprocess import)|\bos\.(system|popen|exec|spawn)", path.read_text("utf-8"), re.M
+            ):
                 users.append(rel)
     assert users == []
 
@@ -320,8 +346,15 @@ def test_a_signal_during_detection_acts_at_once(sig: int, tmp_path: Path) -> Non
     slow.write_text("#!/bin/sh\nsleep 30\n")
     slow.chmod(0o755)
     env = {**wizard_env(dict(os.environ), tmp_path / "state"), "PATH": f"{slow.parent}:{os.environ['PATH']}"}
-    p = subprocess.Popen(wizard_argv("detect"), env=env, cwd=REPO, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        wizard_argv("detect"),
+        env=env,
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(1.5)
     start = time.monotonic()
     p.send_signal(sig)
@@ -338,8 +371,12 @@ def test_the_disk_check_on_a_rerun_does_not_count_the_venv_that_exists(tmp_path:
     (env / "bin").mkdir(parents=True)
     (env / "pyvenv.cfg").write_text(f"version = {version}\n")
     envs.write_state(env, {"created": True, "python_version": version, "steps": {}})
-    machine = Machine(os="linux", arch="x86_64", disk_free_bytes=5_000_000,
-                      pythons=[PythonInfo(path=sys.executable, version=version, bundled_pip="24.0")])
+    machine = Machine(
+        os="linux",
+        arch="x86_64",
+        disk_free_bytes=5_000_000,
+        pythons=[PythonInfo(path=sys.executable, version=version, bundled_pip="24.0")],
+    )
     a = parse_answers(answers(env), load_catalog(), "test")
     plan = prepare(a, machine).plan
     assert plan.target.reuse and plan.disk_needed_bytes == 0
@@ -353,8 +390,9 @@ VALID_SHAPES["${VAR} reference"] = "https://alice:${WIZ_HOSTILE_TOKEN}@idx.examp
 
 @pytest.mark.parametrize("installer", ["pip", "uv"])
 @pytest.mark.parametrize("url", VALID_SHAPES.values(), ids=VALID_SHAPES.keys())
-def test_urls_with_secrets_reach_either_installer_through_its_environment_never_argv(url: str, installer: str,
-                                                                                    tmp_path: Path, monkeypatch) -> None:
+def test_urls_with_secrets_reach_either_installer_through_its_environment_never_argv(
+    url: str, installer: str, tmp_path: Path, monkeypatch
+) -> None:
     """A child's argv is readable by every local user (`ps`); pip and uv each get the URL in the
     variable they read, and the plan shows it masked."""
     from wizard.engine import prepare
@@ -362,17 +400,21 @@ def test_urls_with_secrets_reach_either_installer_through_its_environment_never_
 
     monkeypatch.setenv("WIZ_HOSTILE_TOKEN", SECRET)
 
-    data = answers(tmp_path / "env", index={"url": url, "extra_urls": [url]}, packages=["wizlab-alpha"],
-                   options={"upgrade_pip": True, "verify": True, "installer": installer})
+    data = answers(
+        tmp_path / "env",
+        index={"url": url, "extra_urls": [url]},
+        packages=["wizlab-alpha"],
+        options={"upgrade_pip": True, "verify": True, "installer": installer},
+    )
     plan = prepare(parse_answers(data, load_catalog(), "a.json"), load_machine(REPO / "assets/machines/cpu-only-linux.json")).plan
     prefix = "UV_" if installer == "uv" else "PIP_"
-    installs = [s for s in plan.steps if s.kind in ("create", "pip") and s.requirements != ("pip",) or s.id == "upgrade-pip"]
+    installs = [s for s in plan.steps if (s.kind in ("create", "pip") and s.requirements != ("pip",)) or s.id == "upgrade-pip"]
     assert installs
     for step in plan.steps:
         assert all(SECRET not in a and "${" not in a for a in step.argv), step.id
         assert SECRET not in json.dumps(step.to_dict())
     for step in installs:
         if step.kind == "create" and installer == "pip":
-            continue   # python -m venv reads no index
+            continue  # python -m venv reads no index
         names = dict(step.env)
         assert f"{prefix}INDEX_URL" in names and f"{prefix}EXTRA_INDEX_URL" in names, step.id

@@ -21,9 +21,9 @@ from pathlib import Path
 import msgspec
 import psutil
 import pytest
+
 from support.index_server import IndexServer
 from support.wizard_cli import REPO, answers, pyenv_python, run_wizard, wizard_argv, wizard_env, write_json
-
 from wizard import engine, proc
 from wizard.answers import parse_answers
 from wizard.catalog import load_catalog
@@ -44,8 +44,15 @@ PY = pyenv_python("3.11") or pyenv_python("3.13") or sys.executable
 def host_machine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     info = probe_interpreter(PY, "test")
     assert info is not None
-    m = Machine(os="linux", arch="x86_64", cpu=Cpu(model="test", cores=2), memory_bytes=8 << 30,
-                disk_free_bytes=100 << 30, pythons=[info], sources={"*": "test machine file"})
+    m = Machine(
+        os="linux",
+        arch="x86_64",
+        cpu=Cpu(model="test", cores=2),
+        memory_bytes=8 << 30,
+        disk_free_bytes=100 << 30,
+        pythons=[info],
+        sources={"*": "test machine file"},
+    )
     path = tmp_path_factory.mktemp("machine") / "machine.json"
     path.write_bytes(msgspec.json.encode(m))
     return path
@@ -99,8 +106,12 @@ def _argv_watch(secret: str) -> Iterator[list[str]]:
 SHAPES = {
     # name: (URL template with {base} {port} {secret}, extra environment, auth the server wants, run succeeds)
     "password with @": ("http://alice:p@{secret}@127.0.0.1:{port}/simple/", {}, ("alice", "p@{secret}"), True),
-    "${VAR} password with / ? # @": ("http://bob:${{IDX_TOKEN}}@127.0.0.1:{port}/simple/", {"IDX_TOKEN": "a/b?c#d@{secret}"},
-                                     ("bob", "a/b?c#d@{secret}"), True),
+    "${VAR} password with / ? # @": (
+        "http://bob:${{IDX_TOKEN}}@127.0.0.1:{port}/simple/",
+        {"IDX_TOKEN": "a/b?c#d@{secret}"},
+        ("bob", "a/b?c#d@{secret}"),
+        True,
+    ),
     "token in query": ("http://127.0.0.1:{port}/simple/?token={secret}", {}, None, None),
     "token in fragment": ("http://127.0.0.1:{port}/simple/#access_token={secret}", {}, None, None),
     "${VAR} in the path": ("http://127.0.0.1:{port}/${{IDX_PATH}}/simple/", {"IDX_PATH": "tok{secret}"}, None, False),
@@ -108,8 +119,9 @@ SHAPES = {
 
 
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
-def test_the_secret_appears_nowhere_after_the_run(shape: tuple, index_server: IndexServer, host_machine: Path,
-                                                  env: dict[str, str], tmp_path: Path) -> None:
+def test_the_secret_appears_nowhere_after_the_run(
+    shape: tuple, index_server: IndexServer, host_machine: Path, env: dict[str, str], tmp_path: Path
+) -> None:
     template, extra, auth, succeeds = shape
     secret = "S" + uuid.uuid4().hex[:12]
     url = template.format(port=index_server.port, secret=secret)
@@ -122,20 +134,28 @@ def test_the_secret_appears_nowhere_after_the_run(shape: tuple, index_server: In
         r = run_wizard("--answers", str(a), "--machine", str(host_machine), "--json", env=run_env)
     if succeeds is not None:
         assert (r.code == 0) is succeeds, r.stdout[-3000:] + r.stderr
-    assert r.code in (0, 1, 2) and "Traceback" not in r.stderr and r.of("done")   # 2: the preflight refused the index
+    assert r.code in (0, 1, 2) and "Traceback" not in r.stderr and r.of("done")  # 2: the preflight refused the index
     leaks += [f"stdout/stderr: {t}" for t in (r.stdout, r.stderr) if secret in t]
     leaks += [f"file {p}" for p, t in _texts_under(target, tmp_path / "state") if secret in t]
     assert leaks == []
 
 
-def test_sighup_ends_pip_and_writes_the_report_like_sigterm(index_server: IndexServer, host_machine: Path,
-                                                           env: dict[str, str], tmp_path: Path) -> None:
+def test_sighup_ends_pip_and_writes_the_report_like_sigterm(
+    index_server: IndexServer, host_machine: Path, env: dict[str, str], tmp_path: Path
+) -> None:
     """An SSH link that drops under a headless run: same path as SIGTERM (cancel, report, exit 130)."""
     index_server.slow_seconds = 0.5
     target = tmp_path / "hup"
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-big"], index={"url": index_server.url}))
-    p = subprocess.Popen(wizard_argv("--answers", str(a), "--machine", str(host_machine), "--json"), env=env, cwd=REPO,
-                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        wizard_argv("--answers", str(a), "--machine", str(host_machine), "--json"),
+        env=env,
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert p.stdout is not None
     pid = next(json.loads(line)["pid"] for line in p.stdout if '"step_started"' in line and '"install"' in line)
     assert index_server.wait_for_request("/files/wizlab_big", timeout=60)
@@ -146,8 +166,9 @@ def test_sighup_ends_pip_and_writes_the_report_like_sigterm(index_server: IndexS
     assert json.loads((target / ".wizard" / "report.json").read_text())["outcome"] == "cancelled"
 
 
-def test_state_dir_on_another_filesystem_first_run_moves_its_log(index_server: IndexServer, host_machine: Path,
-                                                                  pip_env: dict[str, str], tmp_path: Path) -> None:
+def test_state_dir_on_another_filesystem_first_run_moves_its_log(
+    index_server: IndexServer, host_machine: Path, pip_env: dict[str, str], tmp_path: Path
+) -> None:
     state = Path("/dev/shm") / f"wizard-state-{uuid.uuid4().hex[:8]}"
     if not Path("/dev/shm").is_dir() or os.stat("/dev/shm").st_dev == os.stat(tmp_path).st_dev:
         pytest.skip("no second filesystem here (tests/test_hostile_input.py covers EXDEV with a stand-in)")
@@ -163,13 +184,21 @@ def test_state_dir_on_another_filesystem_first_run_moves_its_log(index_server: I
         subprocess.run(["rm", "-rf", str(state)], check=False)
 
 
-def test_a_second_run_on_the_same_environment_is_refused_naming_the_first(index_server: IndexServer, host_machine: Path,
-                                                                           env: dict[str, str], tmp_path: Path) -> None:
+def test_a_second_run_on_the_same_environment_is_refused_naming_the_first(
+    index_server: IndexServer, host_machine: Path, env: dict[str, str], tmp_path: Path
+) -> None:
     index_server.slow_seconds = 0.3
     target = tmp_path / "shared"
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-big"], index={"url": index_server.url}))
-    first = subprocess.Popen(wizard_argv("--answers", str(a), "--machine", str(host_machine), "--json"), env=env, cwd=REPO,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        wizard_argv("--answers", str(a), "--machine", str(host_machine), "--json"),
+        env=env,
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert first.stdout is not None
         next(line for line in first.stdout if '"step_started"' in line)
@@ -182,15 +211,23 @@ def test_a_second_run_on_the_same_environment_is_refused_naming_the_first(index_
     assert first.returncode == 130
 
 
-def test_a_run_killed_while_making_the_venv_is_finished_by_the_next_run(index_server: IndexServer, host_machine: Path,
-                                                                         env: dict[str, str], tmp_path: Path) -> None:
+def test_a_run_killed_while_making_the_venv_is_finished_by_the_next_run(
+    index_server: IndexServer, host_machine: Path, env: dict[str, str], tmp_path: Path
+) -> None:
     target = tmp_path / "half"
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-alpha"], index={"url": index_server.url}))
-    p = subprocess.Popen(wizard_argv("--answers", str(a), "--machine", str(host_machine), "--json"), env=env, cwd=REPO,
-                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    p = subprocess.Popen(
+        wizard_argv("--answers", str(a), "--machine", str(host_machine), "--json"),
+        env=env,
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     assert p.stdout is not None
     child = next(json.loads(line)["pid"] for line in p.stdout if '"step_started"' in line)
-    time.sleep(0.3)       # venv is part-way: pyvenv.cfg and bin/ made, pip not yet
+    time.sleep(0.3)  # venv is part-way: pyvenv.cfg and bin/ made, pip not yet
     p.kill()
     os.killpg(child, signal.SIGKILL)
     p.wait()
@@ -246,10 +283,15 @@ def _small_tmpfs(where: Path) -> Iterator[Path]:
 
 
 @pytest.mark.parametrize("fault", ["disk full", "read-only"])
-def test_a_full_or_read_only_disk_is_a_failed_run_that_keeps_the_previous_files(fault: str, bare_env: Path, host_machine: Path,
-                                                                                  env: dict[str, str], tmp_path: Path) -> None:
-    a = write_json(tmp_path / "a.json", answers(bare_env, environment={"kind": "existing", "path": str(bare_env)},
-                                                options={"upgrade_pip": False, "verify": False}))
+def test_a_full_or_read_only_disk_is_a_failed_run_that_keeps_the_previous_files(
+    fault: str, bare_env: Path, host_machine: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    a = write_json(
+        tmp_path / "a.json",
+        answers(
+            bare_env, environment={"kind": "existing", "path": str(bare_env)}, options={"upgrade_pip": False, "verify": False}
+        ),
+    )
     with _small_tmpfs(bare_env / ".wizard") as meta:
         first = run_wizard("--answers", str(a), "--machine", str(host_machine), "--json", env=env)
         assert first.code == 0, first.stderr
@@ -274,8 +316,9 @@ def test_a_full_or_read_only_disk_is_a_failed_run_that_keeps_the_previous_files(
 def _plan_with(tmp_path: Path, *steps: Step) -> Prepared:
     target = Target("existing", str(tmp_path / "env"), sys.executable, "3.11", sys.executable, reuse=True)
     (tmp_path / "env").mkdir(exist_ok=True)
-    a = parse_answers(answers(tmp_path / "env", environment={"kind": "existing", "path": str(tmp_path / "env")}),
-                      load_catalog(), "test")
+    a = parse_answers(
+        answers(tmp_path / "env", environment={"kind": "existing", "path": str(tmp_path / "env")}), load_catalog(), "test"
+    )
     return Prepared(a, Machine(os="linux", arch="x86_64"), load_catalog(), Plan(target, (), (), steps, 0))
 
 
@@ -305,7 +348,7 @@ def test_requirements_excluded_by_markers_are_not_missing_and_long_lists_pass(tm
 def test_doctor_has_a_time_limit_for_the_whole_run(bare_env: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("WIZARD_STATE_DIR", str(tmp_path / "state"))
     site = next((bare_env / "lib").glob("python3*/site-packages"))
-    (site / "hang.pth").write_text("import time; time.sleep(120)\n")   # every Python start in this env hangs
+    (site / "hang.pth").write_text("import time; time.sleep(120)\n")  # every Python start in this env hangs
     python = PythonInfo(path=str(bare_env / "bin" / "python"), version="3.11.0")
     events: list[Event] = []
     start = time.monotonic()
@@ -327,11 +370,13 @@ def test_cancel_acts_at_once_during_a_slow_preflight(host_machine: Path, tmp_pat
     assert not (tmp_path / "env").exists()
 
 
-def subprocess_free_sleeper():  # noqa: ANN201
+def subprocess_free_sleeper():
     """A preflight that takes 30 s (a slow index), through wizard.proc like every child."""
+
     def preflight(prepared: Prepared) -> Plan:
         proc.run([sys.executable, "-c", "import time; time.sleep(30)"], 60)
         return prepared.plan
+
     return preflight
 
 
@@ -350,11 +395,12 @@ def test_json_events_are_written_whole_when_signals_arrive(tmp_path: Path) -> No
         "try:\n"
         "    while True: p(Output('s', 'x' * 3_000_000))\n"
         "except KeyboardInterrupt:\n"
-        "    pass\n")
+        "    pass\n"
+    )
     child = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
     assert child.stdout is not None
     data = child.stdout.read(10_000_000)
-    child.send_signal(signal.SIGINT)         # lands while the child is blocked mid-event on a full pipe
+    child.send_signal(signal.SIGINT)  # lands while the child is blocked mid-event on a full pipe
     data += child.stdout.read()
     child.wait(timeout=30)
     *whole, rest = data.split(b"\n")

@@ -18,16 +18,31 @@ from wizard.catalog import load_catalog
 from wizard.machine import Machine, PythonInfo
 from wizard.planner import make_plan
 
-MACHINE = Machine(os="linux", arch="x86_64", disk_free_bytes=10**12, pythons=[PythonInfo(path="/usr/bin/python3.13", version="3.13.0")])
+MACHINE = Machine(
+    os="linux", arch="x86_64", disk_free_bytes=10**12, pythons=[PythonInfo(path="/usr/bin/python3.13", version="3.13.0")]
+)
 
 
-@pytest.mark.parametrize(("frameworks", "packages", "option", "wanted"), [
-    (["jupyter"], [], None, True), ([], ["ipykernel>=6"], None, True), (["numpy"], [], None, False),
-    (["jupyter"], [], False, False), (["numpy"], [], True, True)])
-def test_the_kernel_step_is_planned_when_jupyter_is_chosen_or_asked_for(tmp_path: Path, frameworks: list[str],
-                                                                        packages: list[str], option: bool | None, wanted: bool) -> None:
-    a = Answers(version=1, environment=Environment(path=str(tmp_path / "my env")), frameworks=frameworks, packages=packages,
-                options=Options(jupyter_kernel=option))
+@pytest.mark.parametrize(
+    ("frameworks", "packages", "option", "wanted"),
+    [
+        (["jupyter"], [], None, True),
+        ([], ["ipykernel>=6"], None, True),
+        (["numpy"], [], None, False),
+        (["jupyter"], [], False, False),
+        (["numpy"], [], True, True),
+    ],
+)
+def test_the_kernel_step_is_planned_when_jupyter_is_chosen_or_asked_for(
+    tmp_path: Path, frameworks: list[str], packages: list[str], option: bool | None, wanted: bool
+) -> None:
+    a = Answers(
+        version=1,
+        environment=Environment(path=str(tmp_path / "my env")),
+        frameworks=frameworks,
+        packages=packages,
+        options=Options(jupyter_kernel=option),
+    )
     ids = [s.id for s in make_plan(a, MACHINE, load_catalog()).steps]
     assert ("jupyter-kernel" in ids) is wanted and ("kernel-check" in ids) is wanted
     if wanted:
@@ -41,8 +56,14 @@ def jupyter_wheels(tmp_path_factory: pytest.TempPathFactory, wheelhouse) -> Path
     """ipykernel (with jupyter_client) and matplotlib (ipykernel's matplotlib-inline imports it; numpy comes
     with it) for Python 3.13 from PyPI, with pip's cache, beside the test wheels."""
     dest = tmp_path_factory.mktemp("jupyter-wheels")
-    subprocess.run([str(PYTHON), "-m", "pip", "download", "--only-binary", ":all:", "-d", str(dest), "ipykernel", "matplotlib"],
-                   check=True, env=clean_pip_env({"PIP_NO_CACHE_DIR": None}), stdin=subprocess.DEVNULL, capture_output=True, timeout=600)
+    subprocess.run(
+        [str(PYTHON), "-m", "pip", "download", "--only-binary", ":all:", "-d", str(dest), "ipykernel", "matplotlib"],
+        check=True,
+        env=clean_pip_env({"PIP_NO_CACHE_DIR": None}),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=600,
+    )
     for wheel in wheelhouse.dir.glob("wizlab_alpha-*.whl"):
         (dest / wheel.name).write_bytes(wheel.read_bytes())
     return dest
@@ -51,19 +72,28 @@ def jupyter_wheels(tmp_path_factory: pytest.TempPathFactory, wheelhouse) -> Path
 @pytest.mark.network
 @pytest.mark.integration
 @pytest.mark.skipif(PYTHON is None, reason="needs pyenv's Python 3.13")
-def test_kernel_registered_started_unique_and_removed_with_the_environment(jupyter_wheels: Path, index_server: IndexServer,
-                                                                          tmp_path: Path) -> None:
+def test_kernel_registered_started_unique_and_removed_with_the_environment(
+    jupyter_wheels: Path, index_server: IndexServer, tmp_path: Path
+) -> None:
     data = tmp_path / "jupyter"
     base = clean_pip_env({"JUPYTER_DATA_DIR": str(data), "HOME": str(tmp_path / "home")})
-    over = {"frameworks": ["numpy", "matplotlib"], "packages": ["ipykernel"], "index": {"offline": True, "find_links": [str(jupyter_wheels)]}}
+    over = {
+        "frameworks": ["numpy", "matplotlib"],
+        "packages": ["ipykernel"],
+        "index": {"offline": True, "find_links": [str(jupyter_wheels)]},
+    }
     first = make_env(tmp_path / "one", "unused", base, "llm", **over)
     spec = json.loads((data / "kernels" / "llm" / "kernel.json").read_text())
     assert spec["argv"][0] == str(first.path / "bin" / "python") and spec["display_name"] == "Python (llm)"
     report = json.loads((first.path / ".wizard" / "report.json").read_text())
     check = next(c for c in report["checks"] if c["check"] == "jupyter kernel llm")
-    assert check["ok"] and check["data"]["python"] == str(first.path / "bin" / "python") and check["data"]["imports"] == ["numpy", "matplotlib"]
+    assert (
+        check["ok"]
+        and check["data"]["python"] == str(first.path / "bin" / "python")
+        and check["data"]["imports"] == ["numpy", "matplotlib"]
+    )
     lock = (first.path / ".wizard" / "pylock.toml").read_text()
-    assert f'path = "{jupyter_wheels}/ipykernel-' in lock      # a local wheel: its path and hash
+    assert f'path = "{jupyter_wheels}/ipykernel-' in lock  # a local wheel: its path and hash
 
     second = make_env(tmp_path / "two", "unused", base, "llm", **over)
     assert json.loads((data / "kernels" / "llm-2" / "kernel.json").read_text())["argv"][0] == str(second.path / "bin" / "python")
@@ -71,7 +101,7 @@ def test_kernel_registered_started_unique_and_removed_with_the_environment(jupyt
     from support.wizard_cli import run_wizard
 
     rows = [json.loads(line) for line in run_wizard("list", "--json", env=first.env).stdout.splitlines()]
-    assert [r["kernel"] for r in rows] == ["llm"]   # each test run has its own state dir
+    assert [r["kernel"] for r in rows] == ["llm"]  # each test run has its own state dir
     r = run_wizard("remove", "--env", str(first.path), "--yes", env=first.env)
     assert r.code == 0, r.stderr
     assert "removed the Jupyter kernel spec" in r.stdout

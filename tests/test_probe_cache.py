@@ -13,8 +13,10 @@ from wizard.pythons import probe_interpreter
 def _fake_python(path: Path, venv_ok: bool) -> Path:
     """A 'python' that answers the probe and counts how often it was started."""
     ok = "true" if venv_ok else "false"
-    path.write_text(f'#!/bin/sh\necho run >> "{path}.runs"\n'
-                    f'echo \'{{"version": "3.12.4", "is_venv": false, "venv_ok": {ok}, "bundled_pip": "24.0"}}\'\n')
+    path.write_text(
+        f'#!/bin/sh\necho run >> "{path}.runs"\n'
+        f'echo \'{{"version": "3.12.4", "is_venv": false, "venv_ok": {ok}, "bundled_pip": "24.0"}}\'\n'
+    )
     path.chmod(0o755)
     return path
 
@@ -30,12 +32,17 @@ def test_a_known_interpreter_is_not_started_again_until_it_changes(tmp_path: Pat
     py = _fake_python(tmp_path / "python3", venv_ok=True)
     first = probe_interpreter(str(py))
     assert first is not None and first.version == "3.12.4" and _runs(py) == 1
-    probe_cache.forget_loaded()                      # a new process: read from the state dir
+    probe_cache.forget_loaded()  # a new process: read from the state dir
     again = probe_interpreter(str(py), "pyenv")
-    assert again is not None and (again.version, again.venv_ok, again.bundled_pip, again.source) == ("3.12.4", True, "24.0", "pyenv")
+    assert again is not None and (again.version, again.venv_ok, again.bundled_pip, again.source) == (
+        "3.12.4",
+        True,
+        "24.0",
+        "pyenv",
+    )
     assert _runs(py) == 1 and (tmp_path / "state" / probe_cache.CACHE_FILE).is_file()
     st = py.stat()
-    os.utime(py, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))   # rebuilt/upgraded in place
+    os.utime(py, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # rebuilt/upgraded in place
     assert probe_interpreter(str(py)) is not None and _runs(py) == 2
 
 
@@ -45,4 +52,4 @@ def test_an_interpreter_without_venv_is_probed_every_time(tmp_path: Path, monkey
     py = _fake_python(tmp_path / "python3", venv_ok=False)
     probe_interpreter(str(py))
     probe_interpreter(str(py))
-    assert _runs(py) == 2                            # `apt install python3.12-venv` changes no binary
+    assert _runs(py) == 2  # `apt install python3.12-venv` changes no binary

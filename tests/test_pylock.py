@@ -24,8 +24,9 @@ def made(tmp_path_factory: pytest.TempPathFactory, index_server: IndexServer) ->
     return make_env(tmp_path_factory.mktemp("lock"), index_server.url, clean_pip_env())
 
 
-def test_the_lock_records_every_installed_file_with_its_hash_and_index(made: MadeEnv, wheelhouse: Wheelhouse,
-                                                                     index_server: IndexServer) -> None:
+def test_the_lock_records_every_installed_file_with_its_hash_and_index(
+    made: MadeEnv, wheelhouse: Wheelhouse, index_server: IndexServer
+) -> None:
     lock = tomllib.loads((made.path / ".wizard" / "pylock.toml").read_text())
     assert lock["lock-version"] == "1.0" and lock["requires-python"] == "==3.13.*"
     pins = {f"{p['name']}=={p['version']}" for p in lock["packages"]}
@@ -45,8 +46,10 @@ def test_reproducing_from_the_lock_gives_the_same_freeze(made: MadeEnv, tmp_path
     # The intent alone would now take wizlab-alpha 1.1; the lock holds it to what was installed, file by file.
     lock = made.path / ".wizard" / "pylock.toml"
     target = tmp_path / "copy"
-    a = write_json(tmp_path / "a.json", {**json.loads(made.answers.read_text()),
-                                         "environment": {"kind": "venv", "path": str(target), "python": "3.13"}})
+    a = write_json(
+        tmp_path / "a.json",
+        {**json.loads(made.answers.read_text()), "environment": {"kind": "venv", "path": str(target), "python": "3.13"}},
+    )
     r = run_wizard("--answers", str(a), "--locked", str(lock), "--machine", str(made.machine), "--json", env=made.env)
     assert r.code == 0, r.stderr + r.stdout
     steps = [s["id"] for s in r.of("plan")[0]["plan"]["steps"]]
@@ -55,12 +58,16 @@ def test_reproducing_from_the_lock_gives_the_same_freeze(made: MadeEnv, tmp_path
     assert (target / ".wizard" / "pylock.toml").read_text() == lock.read_text()
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("python", "3.11.7", "taken with Python 3.11.7"),
-    ("sys-platform", "darwin", "taken on darwin arm64"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("python", "3.11.7", "taken with Python 3.11.7"),
+        ("sys-platform", "darwin", "taken on darwin arm64"),
+    ],
+)
 def test_a_lock_from_another_python_or_platform_is_refused_before_anything_exists(
-        made: MadeEnv, tmp_path: Path, index_server: IndexServer, field: str, value: str, message: str) -> None:
+    made: MadeEnv, tmp_path: Path, index_server: IndexServer, field: str, value: str, message: str
+) -> None:
     text = (made.path / ".wizard" / "pylock.toml").read_text()
     text = re.sub(rf'^{field} = ".*"$', f'{field} = "{value}"', text, flags=re.M)
     if field == "sys-platform":
@@ -68,8 +75,15 @@ def test_a_lock_from_another_python_or_platform_is_refused_before_anything_exist
     other = tmp_path / "pylock.toml"
     other.write_text(text)
     target = tmp_path / "never"
-    a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-gamma"], index={"url": index_server.url},
-                                                environment={"kind": "venv", "path": str(target), "python": "3.13"}))
+    a = write_json(
+        tmp_path / "a.json",
+        answers(
+            target,
+            packages=["wizlab-gamma"],
+            index={"url": index_server.url},
+            environment={"kind": "venv", "path": str(target), "python": "3.13"},
+        ),
+    )
     index_server.clear_requests()
     r = run_wizard("--answers", str(a), "--locked", str(other), "--machine", str(made.machine), env=made.env)
     assert r.code == 2 and message in r.stderr, r.stderr
@@ -82,11 +96,22 @@ def test_a_cuda_lock_is_refused_on_a_driver_too_old_for_it(made: MadeEnv, tmp_pa
     other = tmp_path / "pylock.toml"
     other.write_text(text)
     data = json.loads(made.machine.read_text())
-    data["nvidia"] = {"driver": "550.54.14", "cuda": "12.4", "gpus": [{"name": "NVIDIA GeForce RTX 4090", "compute_capability": "8.9"}]}
+    data["nvidia"] = {
+        "driver": "550.54.14",
+        "cuda": "12.4",
+        "gpus": [{"name": "NVIDIA GeForce RTX 4090", "compute_capability": "8.9"}],
+    }
     m = write_json(tmp_path / "machine.json", data)
     target = tmp_path / "never"
-    a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-gamma"], accelerator="cpu",
-                                                environment={"kind": "venv", "path": str(target), "python": "3.13"}))
+    a = write_json(
+        tmp_path / "a.json",
+        answers(
+            target,
+            packages=["wizlab-gamma"],
+            accelerator="cpu",
+            environment={"kind": "venv", "path": str(target), "python": "3.13"},
+        ),
+    )
     r = run_wizard("--answers", str(a), "--locked", str(other), "--machine", str(m), env=made.env)
     assert r.code == 2 and "CUDA 13 build, which needs driver ≥ 580" in r.stderr, r.stderr
     assert not target.exists()

@@ -17,16 +17,39 @@ from wizard.problems import InputError, RequestError
 from wizard.pylock import Lock, LockedPackage, read_lock, requirements_text, to_toml
 from wizard.reproduce import check_fits, locked_plan
 
-TORCH = LockedPackage("torch", "2.13.0+cu130", "torch-2.13.0+cu130-cp313-cp313-manylinux_2_28_x86_64.whl", "a" * 64,
-                      url="https://download.pytorch.org/whl/cu130/torch-2.13.0%2Bcu130-cp313-cp313-manylinux_2_28_x86_64.whl",
-                      index="https://download.pytorch.org/whl/cu130")
+TORCH = LockedPackage(
+    "torch",
+    "2.13.0+cu130",
+    "torch-2.13.0+cu130-cp313-cp313-manylinux_2_28_x86_64.whl",
+    "a" * 64,
+    url="https://download.pytorch.org/whl/cu130/torch-2.13.0%2Bcu130-cp313-cp313-manylinux_2_28_x86_64.whl",
+    index="https://download.pytorch.org/whl/cu130",
+)
 LOCAL = LockedPackage("tool", "1.0", "tool-1.0.tar.gz", "b" * 64, path='/srv/wheels "odd"/tool-1.0.tar.gz', sdist=True)
-PRIVATE = LockedPackage("rich", "14.0.0", "rich-14.0.0-py3-none-any.whl", "c" * 64, url="https://mirror.example/files/rich-14.0.0-py3-none-any.whl",
-                        index="https://${USER}:${TOKEN}@mirror.example/simple/")
-LOCK = Lock("3.13.1", "linux", "x86_64", (PRIVATE, LOCAL, TORCH),
-            ("https://download.pytorch.org/whl/cu130", "https://${USER}:${TOKEN}@mirror.example/simple/"), (), {"pytorch": "cu130"})
-MACHINE = Machine(os="linux", arch="x86_64", disk_free_bytes=10**12, pythons=[PythonInfo(path="/usr/bin/python3.13", version="3.13.1")],
-                  nvidia=Nvidia(driver="580.65.06", cuda="13.0", gpus=[NvidiaGpu(name="RTX 5090", compute_capability="12.0")]))
+PRIVATE = LockedPackage(
+    "rich",
+    "14.0.0",
+    "rich-14.0.0-py3-none-any.whl",
+    "c" * 64,
+    url="https://mirror.example/files/rich-14.0.0-py3-none-any.whl",
+    index="https://${USER}:${TOKEN}@mirror.example/simple/",
+)
+LOCK = Lock(
+    "3.13.1",
+    "linux",
+    "x86_64",
+    (PRIVATE, LOCAL, TORCH),
+    ("https://download.pytorch.org/whl/cu130", "https://${USER}:${TOKEN}@mirror.example/simple/"),
+    (),
+    {"pytorch": "cu130"},
+)
+MACHINE = Machine(
+    os="linux",
+    arch="x86_64",
+    disk_free_bytes=10**12,
+    pythons=[PythonInfo(path="/usr/bin/python3.13", version="3.13.1")],
+    nvidia=Nvidia(driver="580.65.06", cuda="13.0", gpus=[NvidiaGpu(name="RTX 5090", compute_capability="12.0")]),
+)
 
 
 def test_written_and_read_back_unchanged(tmp_path: Path) -> None:
@@ -39,13 +62,19 @@ def test_written_and_read_back_unchanged(tmp_path: Path) -> None:
 def test_requirements_pin_every_file_by_hash_with_its_indexes_and_folders() -> None:
     text = requirements_text(LOCK, "header")
     lines = text.splitlines()
-    assert lines[:4] == ["# header", "--index-url https://download.pytorch.org/whl/cu130",
-                         "--extra-index-url https://${USER}:${TOKEN}@mirror.example/simple/", '--find-links /srv/wheels "odd"']
+    assert lines[:4] == [
+        "# header",
+        "--index-url https://download.pytorch.org/whl/cu130",
+        "--extra-index-url https://${USER}:${TOKEN}@mirror.example/simple/",
+        '--find-links /srv/wheels "odd"',
+    ]
     assert "torch==2.13.0+cu130 \\\n    --hash=sha256:" + "a" * 64 in text
 
 
-@pytest.mark.parametrize(("text", "where"), [("lock-version = '2.0'", "$.lock-version"), ("not toml [", "$"),
-                                             ('lock-version = "1.0"', "$.tool.llm-setup-wizard")])
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("lock-version = '2.0'", "$.lock-version"), ("not toml [", "$"), ('lock-version = "1.0"', "$.tool.llm-setup-wizard")],
+)
 def test_a_bad_lock_is_input_error_naming_the_place(tmp_path: Path, text: str, where: str) -> None:
     path = tmp_path / "pylock.toml"
     path.write_text(text)
@@ -59,7 +88,7 @@ def _plan(python: str = "3.13") -> Plan:
 
 
 def test_fits_the_same_platform_python_and_a_driver_new_enough() -> None:
-    check_fits(LOCK, _plan(), MACHINE, load_catalog(), "pylock.toml")   # no exception
+    check_fits(LOCK, _plan(), MACHINE, load_catalog(), "pylock.toml")  # no exception
     old = msgspec.structs.replace(MACHINE, nvidia=Nvidia(driver="550.54.14", cuda="12.4", gpus=MACHINE.nvidia.gpus))
     with pytest.raises(RequestError, match="needs driver ≥ 580"):
         check_fits(LOCK, _plan(), old, load_catalog(), "pylock.toml")

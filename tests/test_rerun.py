@@ -9,9 +9,9 @@ from pathlib import Path
 
 import msgspec
 import pytest
+
 from support.index_server import IndexServer
 from support.wizard_cli import answers, pyenv_python, run_wizard, wizard_env, write_json
-
 from wizard.machine import Machine
 from wizard.pythons import probe_interpreter
 
@@ -25,11 +25,13 @@ def _status(r) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 def test_unchanged_env_skips_verification_and_a_hand_made_change_verifies_again(
-        index_server: IndexServer, pip_env: dict[str, str], tmp_path: Path) -> None:
+    index_server: IndexServer, pip_env: dict[str, str], tmp_path: Path
+) -> None:
     info = probe_interpreter(PY or "", "pyenv")
     assert info is not None
-    machine = write_json(tmp_path / "m.json", msgspec.to_builtins(Machine(os="linux", arch="x86_64", disk_free_bytes=100 << 30,
-                                                                          pythons=[info])))
+    machine = write_json(
+        tmp_path / "m.json", msgspec.to_builtins(Machine(os="linux", arch="x86_64", disk_free_bytes=100 << 30, pythons=[info]))
+    )
     target = tmp_path / "env"
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-gamma"], index={"url": index_server.url}))
     env = wizard_env(pip_env, tmp_path / "state")
@@ -42,15 +44,16 @@ def test_unchanged_env_skips_verification_and_a_hand_made_change_verifies_again(
     assert _status(again) == {"create-venv": "skipped", "install": "skipped", "verify": "skipped", "pip-check": "skipped"}
     reason = next(e["reason"] for e in again.of("step_finished") if e["step"] == "verify")
     assert "verification passed on" in reason and "UTC" in reason
-    assert _status(run("--verify"))["verify"] == "ok"                     # forced
+    assert _status(run("--verify"))["verify"] == "ok"  # forced
 
     pip = [str(target / "bin" / "python"), "-m", "pip"]
     subprocess.run([*pip, "uninstall", "-y", "-q", "wizlab-gamma"], check=True, env=pip_env, stdin=subprocess.DEVNULL)
     removed = _status(run())
-    assert removed["install"] == "ok" and removed["verify"] == "ok"       # the requirement is missing: reinstalled, verified
+    assert removed["install"] == "ok" and removed["verify"] == "ok"  # the requirement is missing: reinstalled, verified
     assert _status(run())["verify"] == "skipped"
 
-    subprocess.run([*pip, "install", "-q", "--index-url", index_server.url, "wizlab-big"], check=True, env=pip_env,
-                   stdin=subprocess.DEVNULL)
+    subprocess.run(
+        [*pip, "install", "-q", "--index-url", index_server.url, "wizlab-big"], check=True, env=pip_env, stdin=subprocess.DEVNULL
+    )
     added = _status(run())
-    assert added["install"] == "skipped" and added["verify"] == "ok"     # nothing to install, but something changed
+    assert added["install"] == "skipped" and added["verify"] == "ok"  # nothing to install, but something changed

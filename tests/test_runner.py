@@ -28,12 +28,14 @@ def _run(code: str, tmp_path: Path) -> tuple[list[Event], str]:
 
 
 def test_lines_progress_ansi_and_credentials(tmp_path: Path) -> None:
-    code = ("import sys\n"
-            "print('\\x1b[31mCollecting thing\\x1b[0m')\n"
-            "print('Progress 10 of 100')\n"
-            "sys.stdout.write('part 1\\rpart 2\\n')\n"
-            "print('Looking in indexes: https://bob:pa55@mirror/simple', file=sys.stderr)\n"
-            "sys.exit(3)\n")
+    code = (
+        "import sys\n"
+        "print('\\x1b[31mCollecting thing\\x1b[0m')\n"
+        "print('Progress 10 of 100')\n"
+        "sys.stdout.write('part 1\\rpart 2\\n')\n"
+        "print('Looking in indexes: https://bob:pa55@mirror/simple', file=sys.stderr)\n"
+        "sys.exit(3)\n"
+    )
     events, log = _run(code, tmp_path)
     assert isinstance(events[0], StepStarted) and events[0].pid
     lines = [e.line for e in events if isinstance(e, Output)]
@@ -56,10 +58,18 @@ def test_env_refs_are_expanded_only_in_the_childs_environment_never_in_argv(tmp_
     monkeypatch.setenv("WIZ_SECRET", "xyzzy/?#")
     events: list[Event] = []
     log = RunLog(tmp_path / "run.log")
-    code = ("import os, sys, urllib.parse as u; url = os.environ['PIP_INDEX_URL']; print(sys.argv[1]); print(url); "
-            "print(u.unquote(u.urlsplit(url).password) == os.environ['WIZ_SECRET'], u.urlsplit(url).hostname)")
-    step = Step("s", "pip", "t", "w", (sys.executable, "-c", code, "${WIZ_SECRET}"),
-                env=(("PIP_INDEX_URL", "https://u:${WIZ_SECRET}@h/simple"),))
+    code = (
+        "import os, sys, urllib.parse as u; url = os.environ['PIP_INDEX_URL']; print(sys.argv[1]); print(url); "
+        "print(u.unquote(u.urlsplit(url).password) == os.environ['WIZ_SECRET'], u.urlsplit(url).hostname)"
+    )
+    step = Step(
+        "s",
+        "pip",
+        "t",
+        "w",
+        (sys.executable, "-c", code, "${WIZ_SECRET}"),
+        env=(("PIP_INDEX_URL", "https://u:${WIZ_SECRET}@h/simple"),),
+    )
     Runner(log, events.append).run(step, 1, 1)
     log.close()
     assert [e.line for e in events if isinstance(e, Output)] == ["${WIZ_SECRET}", "https://****@h/simple", "True h"]
@@ -67,10 +77,12 @@ def test_env_refs_are_expanded_only_in_the_childs_environment_never_in_argv(tmp_
 
 
 def test_cancel_kills_the_child_and_its_children(tmp_path: Path) -> None:
-    code = ("import subprocess, sys, time\n"
-            "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
-            "print('ready', flush=True)\n"
-            "time.sleep(60)\n")
+    code = (
+        "import subprocess, sys, time\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
     events: list[Event] = []
     log = RunLog(tmp_path / "run.log")
     runner = Runner(log, events.append)

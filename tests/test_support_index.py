@@ -123,9 +123,7 @@ def test_wheels_are_deterministic(wheelhouse: Wheelhouse, tmp_path: Path) -> Non
 
 
 def test_build_wheel_normalizes_names_and_takes_overrides(tmp_path: Path) -> None:
-    path = build_wheel(
-        tmp_path, "Odd.Name_pkg", "0.1", modules={"odd_mod.py": "X = 1\n"}, extra_files={"odd_mod.dat": b"\x00"}
-    )
+    path = build_wheel(tmp_path, "Odd.Name_pkg", "0.1", modules={"odd_mod.py": "X = 1\n"}, extra_files={"odd_mod.dat": b"\x00"})
     assert path.name == "odd_name_pkg-0.1-py3-none-any.whl"
     with zipfile.ZipFile(path) as zf:
         assert zf.read("odd_name_pkg-0.1.dist-info/top_level.txt") == b"odd_mod\n"
@@ -185,7 +183,7 @@ def test_slow_download_stops_promptly(wheelhouse: Wheelhouse) -> None:
         try:
             with _OPENER.open(f"{server.base}/files/{big.name}", timeout=20) as resp:
                 received.append(len(resp.read()))
-        except Exception:  # noqa: BLE001 - a cut-off download may raise IncompleteRead
+        except Exception:
             received.append(-1)
 
     reader = threading.Thread(target=download, daemon=True)
@@ -241,9 +239,7 @@ def test_broken_and_conflicting_wheels(venv_python: Path, index_server: IndexSer
     assert check.returncode != 0 and re.search(r"^wizlab-conflict 1\.0 .*wizlab-alpha", check.stdout, re.MULTILINE)
 
 
-def test_server_error_fails_pip(
-    venv_python: Path, index_server: IndexServer, pip_env: dict[str, str], tmp_path: Path
-) -> None:
+def test_server_error_fails_pip(venv_python: Path, index_server: IndexServer, pip_env: dict[str, str], tmp_path: Path) -> None:
     index_server.fail_500 = {"/files/"}
     proc = _pip(
         venv_python,

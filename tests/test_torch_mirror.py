@@ -8,11 +8,11 @@ import socket
 from pathlib import Path
 
 import pytest
+
 from support.index_server import IndexServer
 from support.pipenv import clean_pip_env
 from support.wheels import build_wheel
 from support.wizard_cli import pyenv_python
-
 from wizard.answers import Answers, Environment, Index
 from wizard.catalog import load_catalog
 from wizard.engine import preflight, prepare
@@ -31,8 +31,13 @@ def _machine(real: bool = False) -> Machine:
 
 
 def _answers(tmp_path: Path, **index: object) -> Answers:
-    return Answers(version=1, environment=Environment(kind="venv", path=str(tmp_path / "env")), frameworks=["pytorch"],
-                   accelerator="cpu", index=Index(**index))  # type: ignore[arg-type]
+    return Answers(
+        version=1,
+        environment=Environment(kind="venv", path=str(tmp_path / "env")),
+        frameworks=["pytorch"],
+        accelerator="cpu",
+        index=Index(**index),
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("own_index", [None, "https://pypi.example/simple"])
@@ -72,7 +77,7 @@ def test_a_cpu_request_that_an_index_answers_with_the_cuda_build_is_refused(isol
     build_wheel(house, "torch", "2.13.0", requires=["nvidia-cublas-cu12"])
     build_wheel(house, "nvidia-cublas-cu12", "12.9.1")
     with IndexServer(house) as server:
-        a = _answers(tmp_path, url=server.url)    # the user's own index, mirroring PyPI: Linux torch is the CUDA build
+        a = _answers(tmp_path, url=server.url)  # the user's own index, mirroring PyPI: Linux torch is the CUDA build
         with pytest.raises(RequestError) as err:
             preflight(prepare(a, _machine(real=True)))
     assert "GPU build" in err.value.message and "nvidia-cublas-cu12" in err.value.message

@@ -14,10 +14,10 @@ from pathlib import Path
 import msgspec
 import psutil
 import pytest
+
 from support.index_server import IndexServer
 from support.wheels import Wheelhouse
 from support.wizard_cli import REPO, answers, pyenv_python, run_wizard, wizard_argv, wizard_env, write_json
-
 from wizard.machine import Machine
 from wizard.plan import Step
 from wizard.pythons import probe_interpreter
@@ -33,8 +33,10 @@ def setup(wheelhouse: Wheelhouse, pip_env: dict[str, str], tmp_path: Path) -> tu
     wheel that `uv venv --seed` and pip's own upgrade take (the loopback index has no pip)."""
     info = probe_interpreter(PY or "", "pyenv")
     assert info is not None
-    machine = write_json(tmp_path / "machine.json", msgspec.to_builtins(
-        Machine(os="linux", arch="x86_64", disk_free_bytes=100 << 30, pythons=[info])))
+    machine = write_json(
+        tmp_path / "machine.json",
+        msgspec.to_builtins(Machine(os="linux", arch="x86_64", disk_free_bytes=100 << 30, pythons=[info])),
+    )
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     shutil.copy(next(Path(PY or "").resolve().parents[1].glob("lib/python3.*/ensurepip/_bundled/pip-*.whl")), seeds)
@@ -42,21 +44,36 @@ def setup(wheelhouse: Wheelhouse, pip_env: dict[str, str], tmp_path: Path) -> tu
 
 
 def _versions(env: Path) -> dict[str, str]:
-    out = subprocess.run([str(env / "bin" / "python"), "-c", "import importlib.metadata as m, json; "
-                          "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"],
-                         capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL)
+    out = subprocess.run(
+        [
+            str(env / "bin" / "python"),
+            "-c",
+            "import importlib.metadata as m, json; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
     return json.loads(out.stdout)
 
 
 def test_uv_and_pip_install_the_same_versions_and_uv_output_reaches_the_events(
-        index_server: IndexServer, setup: tuple[Path, dict[str, str], Path], tmp_path: Path) -> None:
+    index_server: IndexServer, setup: tuple[Path, dict[str, str], Path], tmp_path: Path
+) -> None:
     machine, env, seeds = setup
     results = {}
     for installer in ("uv", "pip"):
         target = tmp_path / installer
-        a = write_json(tmp_path / f"{installer}.json", answers(
-            target, packages=["wizlab-gamma", "wizlab-big"], index={"url": index_server.url, "find_links": [str(seeds)]},
-            options={"upgrade_pip": False, "verify": True, "installer": installer}))
+        a = write_json(
+            tmp_path / f"{installer}.json",
+            answers(
+                target,
+                packages=["wizlab-gamma", "wizlab-big"],
+                index={"url": index_server.url, "find_links": [str(seeds)]},
+                options={"upgrade_pip": False, "verify": True, "installer": installer},
+            ),
+        )
         r = run_wizard("--answers", str(a), "--machine", str(machine), "--json", env=env)
         assert r.code == 0, r.stdout + r.stderr
         results[installer] = r
@@ -64,11 +81,13 @@ def test_uv_and_pip_install_the_same_versions_and_uv_output_reaches_the_events(
     wizlab = {k: v for k, v in uv_env.items() if k.startswith("wizlab")}
     assert wizlab == {"wizlab-alpha": "1.1", "wizlab-beta": "1.0", "wizlab-gamma": "2.0", "wizlab-big": "1.0"}
     assert wizlab == {k: v for k, v in pip_env.items() if k.startswith("wizlab")}
-    assert "pip" in uv_env                                   # seeded: the user's `python -m pip` works
+    assert "pip" in uv_env  # seeded: the user's `python -m pip` works
     r = results["uv"]
-    resolved = {installer: {p["name"]: p["version"] for p in results[installer].of("plan")[0]["plan"]["resolution"]}
-                for installer in results}
-    assert resolved["uv"] == resolved["pip"] == wizlab           # each installer resolved it itself, the same way
+    resolved = {
+        installer: {p["name"]: p["version"] for p in results[installer].of("plan")[0]["plan"]["resolution"]}
+        for installer in results
+    }
+    assert resolved["uv"] == resolved["pip"] == wizlab  # each installer resolved it itself, the same way
     steps = r.of("plan")[0]["plan"]["steps"]
     assert steps[0]["argv"][1:3] == ["venv", "--seed"] and steps[1]["argv"][1:3] == ["pip", "install"]
     lines = [e["line"] for e in r.of("output") if e["step"] == "install"]
@@ -79,27 +98,49 @@ def test_uv_and_pip_install_the_same_versions_and_uv_output_reaches_the_events(
 
 
 def test_uv_refuses_what_does_not_resolve_before_anything_is_created(
-        index_server: IndexServer, setup: tuple[Path, dict[str, str], Path], tmp_path: Path) -> None:
+    index_server: IndexServer, setup: tuple[Path, dict[str, str], Path], tmp_path: Path
+) -> None:
     machine, env, seeds = setup
     target = tmp_path / "never"
-    a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-future"], index={"url": index_server.url},
-                                                options={"upgrade_pip": False, "verify": False, "installer": "uv"}))
+    a = write_json(
+        tmp_path / "a.json",
+        answers(
+            target,
+            packages=["wizlab-future"],
+            index={"url": index_server.url},
+            options={"upgrade_pip": False, "verify": False, "installer": "uv"},
+        ),
+    )
     r = run_wizard("--answers", str(a), "--machine", str(machine), "--json", env=env)
     assert r.code == 2 and not target.exists()
     (error,) = r.of("error")
     assert "wizlab-future" in error["message"] and "Python" in error["hint"]
 
 
-def test_cancelling_a_uv_install_leaves_no_process(index_server: IndexServer, setup: tuple[Path, dict[str, str], Path],
-                                                   tmp_path: Path) -> None:
+def test_cancelling_a_uv_install_leaves_no_process(
+    index_server: IndexServer, setup: tuple[Path, dict[str, str], Path], tmp_path: Path
+) -> None:
     machine, env, seeds = setup
-    index_server.slow_seconds = 0.5   # the big wheel takes ~12 s
+    index_server.slow_seconds = 0.5  # the big wheel takes ~12 s
     target = tmp_path / "int"
-    a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-big"],
-                                                index={"url": index_server.url, "find_links": [str(seeds)]},
-                                                options={"upgrade_pip": False, "verify": False, "installer": "uv"}))
-    proc = subprocess.Popen(wizard_argv("--answers", str(a), "--machine", str(machine), "--json"), env=env, cwd=REPO,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    a = write_json(
+        tmp_path / "a.json",
+        answers(
+            target,
+            packages=["wizlab-big"],
+            index={"url": index_server.url, "find_links": [str(seeds)]},
+            options={"upgrade_pip": False, "verify": False, "installer": "uv"},
+        ),
+    )
+    proc = subprocess.Popen(
+        wizard_argv("--answers", str(a), "--machine", str(machine), "--json"),
+        env=env,
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     pid = next(e["pid"] for e in map(json.loads, proc.stdout) if e["event"] == "step_started" and e["step"] == "install")
     assert index_server.wait_for_request("/files/wizlab_big", timeout=60)
@@ -124,12 +165,16 @@ def _group_alive(pgid: int) -> bool:
 
 
 def test_pip_configuration_reaches_uv_with_the_same_meaning() -> None:
-    listed = ("global.index-url='https://mirror.example/simple'\nglobal.cert='/etc/ca.pem'\n"
-              ":env:.index-url='https://env.example/simple'\nuser.extra-index-url='https://a/simple https://b/simple'\n"
-              "global.trusted-host='mirror.example'\n:env:.config-file='/x/pip.conf'\n")
+    listed = (
+        "global.index-url='https://mirror.example/simple'\nglobal.cert='/etc/ca.pem'\n"
+        ":env:.index-url='https://env.example/simple'\nuser.extra-index-url='https://a/simple https://b/simple'\n"
+        "global.trusted-host='mirror.example'\n:env:.config-file='/x/pip.conf'\n"
+    )
     config = parse_pip_config(listed)
-    assert config["index-url"] == "https://env.example/simple"      # the environment wins over files, as in pip
-    step = Step("install", "pip", "t", "w", ("uv", "pip", "install", "--python", "py", "wizlab-alpha"), ("wizlab-alpha",), installer="uv")
+    assert config["index-url"] == "https://env.example/simple"  # the environment wins over files, as in pip
+    step = Step(
+        "install", "pip", "t", "w", ("uv", "pip", "install", "--python", "py", "wizlab-alpha"), ("wizlab-alpha",), installer="uv"
+    )
     argv = with_pip_config(step, config)
     assert argv.argv[-1] == "wizlab-alpha" and argv.argv[:3] == ("uv", "pip", "install")
     opts = list(argv.argv)
@@ -137,5 +182,13 @@ def test_pip_configuration_reaches_uv_with_the_same_meaning() -> None:
     assert [opts[i + 1] for i, o in enumerate(opts) if o == "--extra-index-url"] == ["https://a/simple", "https://b/simple"]
     assert opts[opts.index("--allow-insecure-host") + 1] == "mirror.example"
     assert dict(argv.env)["SSL_CERT_FILE"] == "/etc/ca.pem"
-    own = Step("install-pytorch", "pip", "t", "w", ("uv", "pip", "install", "--index-url", "https://torch/cpu", "torch"), ("torch",), installer="uv")
-    assert with_pip_config(own, config).argv.count("--index-url") == 1   # a build's own index is kept
+    own = Step(
+        "install-pytorch",
+        "pip",
+        "t",
+        "w",
+        ("uv", "pip", "install", "--index-url", "https://torch/cpu", "torch"),
+        ("torch",),
+        installer="uv",
+    )
+    assert with_pip_config(own, config).argv.count("--index-url") == 1  # a build's own index is kept

@@ -10,10 +10,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.fake_torch import (CU130_ARCHES, RTX4090, V100, FakeGpu, FakeTensorflow, FakeTorch, add_distribution, bare_venv,
-                                install_fake_tensorflow, install_fake_torch, run_probe, site_packages)
-from support.wizard_cli import pyenv_python
 
+from support.fake_torch import (
+    CU130_ARCHES,
+    RTX4090,
+    V100,
+    FakeGpu,
+    FakeTensorflow,
+    FakeTorch,
+    add_distribution,
+    bare_venv,
+    install_fake_tensorflow,
+    install_fake_torch,
+    run_probe,
+    site_packages,
+)
+from support.wizard_cli import pyenv_python
 from wizard.machine import Intel, IntelGpu, Machine, Nvidia, NvidiaGpu
 from wizard.verify import machine_facts
 
@@ -22,14 +34,24 @@ PY39 = pyenv_python("3.9")
 
 
 def gpu_machine(*gpus: FakeGpu, driver: str = "580.65.06", cuda: str = "13.0") -> dict[str, Any]:
-    m = Machine(os="linux", arch="x86_64", nvidia=Nvidia(driver=driver, cuda=cuda, gpus=[
-        NvidiaGpu(name=g.name, compute_capability="%d.%d" % g.capability) for g in gpus]))
+    m = Machine(
+        os="linux",
+        arch="x86_64",
+        nvidia=Nvidia(
+            driver=driver, cuda=cuda, gpus=[NvidiaGpu(name=g.name, compute_capability="%d.%d" % g.capability) for g in gpus]
+        ),
+    )
     return machine_facts(m)
 
 
 def spec(machine: dict[str, Any] | None = None, **over: Any) -> dict[str, Any]:
-    return {"frameworks": [{"id": "pytorch", "imports": ["torch"], "packages": ["torch"]}], "packages": [],
-            "machine": machine or {"os": "linux"}, "expect": {}, **over}
+    return {
+        "frameworks": [{"id": "pytorch", "imports": ["torch"], "packages": ["torch"]}],
+        "packages": [],
+        "machine": machine or {"os": "linux"},
+        "expect": {},
+        **over,
+    }
 
 
 @pytest.fixture
@@ -57,13 +79,14 @@ def test_cuda_build_every_gpu_checked_on_python_39(tmp_path: Path) -> None:
     """The probe runs on the oldest Python the wizard targets (DESIGN.md invariant 7)."""
     env = bare_venv(str(PY39), tmp_path / "env39")
     gpus = [RTX4090, FakeGpu("NVIDIA GeForce RTX 3090", (8, 6))]
-    install_fake_torch(site_packages(env), FakeTorch("2.13.0+cu130", cuda="13.0", available=True, gpus=gpus,
-                                                      arch_list=CU130_ARCHES, cudnn=91000))
+    install_fake_torch(
+        site_packages(env), FakeTorch("2.13.0+cu130", cuda="13.0", available=True, gpus=gpus, arch_list=CU130_ARCHES, cudnn=91000)
+    )
     checks = probe(env, spec(gpu_machine(*gpus)))
     assert checks["environment: Python and platform"].data["python"].startswith("3.9.")
     assert checks["pytorch: build"].ok and checks["pytorch: build"].data["arch_list"] == CU130_ARCHES
     assert "2 device(s)" in checks["pytorch: GPU available"].detail
-    assert checks["pytorch: architecture of GPU 0"].data["covered_by"] == "sm_86"   # 8.9 runs 8.6 code
+    assert checks["pytorch: architecture of GPU 0"].data["covered_by"] == "sm_86"  # 8.9 runs 8.6 code
     assert checks["pytorch: architecture of GPU 1"].data["covered_by"] == "sm_86"
     for i in (0, 1):
         assert checks[f"pytorch: matmul on cuda:{i}"].ok
@@ -71,16 +94,19 @@ def test_cuda_build_every_gpu_checked_on_python_39(tmp_path: Path) -> None:
 
 
 def test_wrong_results_on_the_gpu_fail_the_matmul(venv: Path) -> None:
-    install_fake_torch(site_packages(venv), FakeTorch("2.13.0+cu130", cuda="13.0", available=True, gpus=[RTX4090],
-                                                       arch_list=CU130_ARCHES, matmul="wrong"))
+    install_fake_torch(
+        site_packages(venv),
+        FakeTorch("2.13.0+cu130", cuda="13.0", available=True, gpus=[RTX4090], arch_list=CU130_ARCHES, matmul="wrong"),
+    )
     matmul = probe(venv, spec(gpu_machine(RTX4090)))["pytorch: matmul on cuda:0"]
     assert not matmul.ok and matmul.data["max_abs_error"] == pytest.approx(1.0)
 
 
 def test_a_hung_check_times_out_and_the_other_groups_still_run(venv: Path) -> None:
     site = site_packages(venv)
-    install_fake_torch(site, FakeTorch("2.13.0+cu130", cuda="13.0", available=True, gpus=[RTX4090],
-                                       arch_list=CU130_ARCHES, matmul="hang"))
+    install_fake_torch(
+        site, FakeTorch("2.13.0+cu130", cuda="13.0", available=True, gpus=[RTX4090], arch_list=CU130_ARCHES, matmul="hang")
+    )
     install_fake_tensorflow(site, FakeTensorflow(gpus=1))
     checks = probe(venv, spec(gpu_machine(RTX4090), timeout_s=2))
     hung = checks["pytorch: matmul on cuda:0"]
@@ -90,13 +116,14 @@ def test_a_hung_check_times_out_and_the_other_groups_still_run(venv: Path) -> No
 
 def test_a_crashing_check_is_reported_with_where_it_died(venv: Path) -> None:
     site = site_packages(venv)
-    install_fake_torch(site, FakeTorch("2.13.0+cu130", cuda="13.0", available=True, gpus=[RTX4090],
-                                       arch_list=CU130_ARCHES, matmul="crash"))
+    install_fake_torch(
+        site, FakeTorch("2.13.0+cu130", cuda="13.0", available=True, gpus=[RTX4090], arch_list=CU130_ARCHES, matmul="crash")
+    )
     install_fake_tensorflow(site, FakeTensorflow(gpus=0))
     checks = probe(venv, spec(gpu_machine(RTX4090)))
     crash = checks["pytorch: check process"]
     assert not crash.ok and "SIGSEGV" in crash.detail and "'pytorch: matmul on cuda:0'" in crash.detail
-    assert not checks["tensorflow: GPUs"].ok   # the next group ran: it sees no GPU on a GPU machine
+    assert not checks["tensorflow: GPUs"].ok  # the next group ran: it sees no GPU on a GPU machine
 
 
 def test_two_torch_builds_and_cuda_wheels_left_behind_by_a_cpu_build(venv: Path) -> None:
@@ -134,8 +161,9 @@ def test_an_import_that_needs_an_uninstalled_optional_package_is_not_a_failure(v
     site = site_packages(venv)
     needs = "import wizlab_plot\n"
     add_distribution(site, "wizlab-inline", "1.0", {"wizlab_inline/__init__.py": needs})
-    add_distribution(site, "wizlab-needs-dep", "1.0", {"wizlab_needs_dep/__init__.py": "import wizlab_dep\n"},
-                     requires=("wizlab-dep>=1",))
+    add_distribution(
+        site, "wizlab-needs-dep", "1.0", {"wizlab_needs_dep/__init__.py": "import wizlab_dep\n"}, requires=("wizlab-dep>=1",)
+    )
     add_distribution(site, "wizlab-needs-present", "1.0", {"wizlab_needs_present/__init__.py": "import wizlab_inner.gone\n"})
     add_distribution(site, "wizlab-inner", "1.0", {"wizlab_inner/__init__.py": ""})
     every = probe(venv, {"frameworks": [], "packages": [], "machine": {"os": "linux"}})["import: every installed distribution"]
@@ -157,7 +185,7 @@ def test_tensorflow_on_a_gpu_machine_must_see_the_gpu(venv: Path) -> None:
     assert checks["tensorflow: build"].data["cuda"] == "12.5.1"
     assert not checks["tensorflow: GPUs"].ok and "RTX 4090" in checks["tensorflow: GPUs"].detail
     assert "tensorflow: op on GPU" not in checks
-    assert probe(venv, spec())["tensorflow: GPUs"].ok   # no GPU here, none expected
+    assert probe(venv, spec())["tensorflow: GPUs"].ok  # no GPU here, none expected
 
 
 def test_arch_coverage_follows_the_same_major_lower_minor_rule(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -165,9 +193,9 @@ def test_arch_coverage_follows_the_same_major_lower_minor_rule(monkeypatch: pyte
     from probe_pytorch import covering_arch
 
     assert covering_arch(["sm_80", "sm_86"], "8.9") == "sm_86"
-    assert covering_arch(["sm_75", "sm_80"], "7.0") is None            # 7.5 code never runs on 7.0
-    assert covering_arch(["sm_90", "sm_100"], "12.0") is None          # nor on another major
-    assert covering_arch(["sm_90", "compute_90"], "12.0") == "compute_90"   # PTX is compiled for newer GPUs
+    assert covering_arch(["sm_75", "sm_80"], "7.0") is None  # 7.5 code never runs on 7.0
+    assert covering_arch(["sm_90", "sm_100"], "12.0") is None  # nor on another major
+    assert covering_arch(["sm_90", "compute_90"], "12.0") == "compute_90"  # PTX is compiled for newer GPUs
     assert covering_arch(["sm_90a"], "9.0") == "sm_90a" and covering_arch(["sm_90a"], "9.1") is None
     assert covering_arch(CU130_ARCHES, "%d.%d" % V100.capability) is None
 
@@ -193,8 +221,9 @@ def test_cpu_torch_on_an_intel_gpu_machine_and_a_failing_xpu_kernel(venv: Path) 
     assert not build.ok and "Intel Arc B580" in build.detail
     arc = FakeGpu("Intel(R) Arc(TM) B580 Graphics", (0, 0))
     fresh = bare_venv(PY311, venv.parent / "env2")
-    install_fake_torch(site_packages(fresh), FakeTorch("2.15.0+xpu", xpu="20250101", available=True, gpus=[arc],
-                                                       matmul="no-kernel"))
+    install_fake_torch(
+        site_packages(fresh), FakeTorch("2.15.0+xpu", xpu="20250101", available=True, gpus=[arc], matmul="no-kernel")
+    )
     assert not probe(fresh, spec(intel_machine()))["pytorch: matmul on xpu:0"].ok
 
 

@@ -43,26 +43,37 @@ def test_unset_removes_only_the_wizards_own_value(tmp_path: Path) -> None:
 
 @pytest.mark.integration
 @pytest.mark.skipif(PYTHON is None, reason="needs pyenv's Python 3.13")
-def test_a_run_points_vscode_at_the_env_and_remove_takes_it_back(index_server: IndexServer, pip_env: dict[str, str],
-                                                                 tmp_path: Path) -> None:
+def test_a_run_points_vscode_at_the_env_and_remove_takes_it_back(
+    index_server: IndexServer, pip_env: dict[str, str], tmp_path: Path
+) -> None:
     project = tmp_path / "project"
     (project / ".vscode").mkdir(parents=True)
     (project / ".vscode" / "settings.json").write_text('{"editor.fontSize": 14}')
-    made = make_env(tmp_path, index_server.url, pip_env, options={"upgrade_pip": False, "verify": False, "vscode_folder": str(project)})
+    made = make_env(
+        tmp_path, index_server.url, pip_env, options={"upgrade_pip": False, "verify": False, "vscode_folder": str(project)}
+    )
     python = str(made.path / "bin" / "python")
     assert json.loads((project / ".vscode" / "settings.json").read_text()) == {"editor.fontSize": 14, KEY: python}
 
     commented = tmp_path / "commented"
     (commented / ".vscode").mkdir(parents=True)
     (commented / ".vscode" / "settings.json").write_text(JSONC)
-    a = write_json(tmp_path / "again.json", {**json.loads(made.answers.read_text()),
-                                             "options": {"upgrade_pip": False, "verify": False, "vscode_folder": str(commented)}})
+    a = write_json(
+        tmp_path / "again.json",
+        {
+            **json.loads(made.answers.read_text()),
+            "options": {"upgrade_pip": False, "verify": False, "vscode_folder": str(commented)},
+        },
+    )
     r = run_wizard("--answers", str(a), "--machine", str(made.machine), "--json", env=made.env)
     assert r.code == 0, r.stderr
     [d] = r.of("diagnosis")
     assert d["rule"] == "vscode-settings-kept" and d["command"] == setting_line(python)
     assert (commented / ".vscode" / "settings.json").read_text() == JSONC
-    assert "VS Code: Command Palette" in run_wizard("--answers", str(made.answers), "--machine", str(made.machine), env=made.env).stdout
+    assert (
+        "VS Code: Command Palette"
+        in run_wizard("--answers", str(made.answers), "--machine", str(made.machine), env=made.env).stdout
+    )
 
     r = run_wizard("remove", "--env", str(made.path), "--yes", env=made.env)
     assert r.code == 0, r.stderr

@@ -347,4 +347,3 @@ def accelerator_values(catalog: Catalog) -> list[str]:
                 values.update(dict.fromkeys(rel.cuda))
                 values.update(dict.fromkeys(f"rocm{v}" for v in rel.rocm))
     return list(values)
-

@@ -25,19 +25,35 @@ SUPPORTED_VERSION = 1
 
 EnvKind = Literal["venv", "existing", "conda"]
 ACCELERATOR_PATTERN = r"^(auto|cpu|cuda|rocm|mps|xpu|cu\d{2,3}|rocm\d+\.\d+(\.\d+)?)$"
-Accelerator = Annotated[str, msgspec.Meta(pattern=ACCELERATOR_PATTERN, description=(
-    "One of auto (the best this machine runs), cpu, cuda, rocm, mps, xpu, or an index variant such as cu126, cu130, "
-    "rocm7.2 (like uv's --torch-backend), e.g. for a machine other than this one"))]
+Accelerator = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=ACCELERATOR_PATTERN,
+        description=(
+            "One of auto (the best this machine runs), cpu, cuda, rocm, mps, xpu, or an index variant such as cu126, cu130, "
+            "rocm7.2 (like uv's --torch-backend), e.g. for a machine other than this one"
+        ),
+    ),
+]
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
 
 
 class Environment(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Where to install: a new venv, an existing venv or conda env, or a new conda env."""
 
-    kind: Annotated[EnvKind, msgspec.Meta(description="venv: create one; existing: install into it; conda: create a conda env")] = "venv"
-    path: Annotated[NonEmpty | None, msgspec.Meta(description="Folder of the environment; ~ is expanded. Required for venv and existing.")] = None
+    kind: Annotated[
+        EnvKind, msgspec.Meta(description="venv: create one; existing: install into it; conda: create a conda env")
+    ] = "venv"
+    path: Annotated[
+        NonEmpty | None, msgspec.Meta(description="Folder of the environment; ~ is expanded. Required for venv and existing.")
+    ] = None
     name: Annotated[NonEmpty | None, msgspec.Meta(description="conda only: the environment's name (or give path).")] = None
-    python: Annotated[NonEmpty | None, msgspec.Meta(description="A version ('3.11'), a specifier ('>=3.10,<3.13') or an interpreter path. Absent: the newest interpreter every chosen framework supports.")] = None
+    python: Annotated[
+        NonEmpty | None,
+        msgspec.Meta(
+            description="A version ('3.11'), a specifier ('>=3.10,<3.13') or an interpreter path. Absent: the newest interpreter every chosen framework supports."
+        ),
+    ] = None
 
 
 class Index(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -45,17 +61,37 @@ class Index(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     url: Annotated[NonEmpty | None, msgspec.Meta(description="Replaces PyPI (pip --index-url).")] = None
     extra_urls: list[NonEmpty] = msgspec.field(default_factory=list)
-    find_links: Annotated[list[NonEmpty], msgspec.Meta(description="Folders (file://) or pages of wheels (pip --find-links).")] = msgspec.field(default_factory=list)
+    find_links: Annotated[
+        list[NonEmpty], msgspec.Meta(description="Folders (file://) or pages of wheels (pip --find-links).")
+    ] = msgspec.field(default_factory=list)
     offline: Annotated[bool, msgspec.Meta(description="Use only find_links; no index is contacted.")] = False
-    torch_mirror: Annotated[NonEmpty | None, msgspec.Meta(description="Base URL of a mirror of PyTorch's per-variant indexes (https://download.pytorch.org/whl/ by default); the variant (cpu, cu130, rocm7.1) is appended.")] = None
+    torch_mirror: Annotated[
+        NonEmpty | None,
+        msgspec.Meta(
+            description="Base URL of a mirror of PyTorch's per-variant indexes (https://download.pytorch.org/whl/ by default); the variant (cpu, cu130, rocm7.1) is appended."
+        ),
+    ] = None
 
 
 class Options(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     upgrade_pip: Annotated[bool, msgspec.Meta(description="Upgrade pip in the new environment first, as the seeds do.")] = True
     verify: Annotated[bool, msgspec.Meta(description="Run the verification checks after installing.")] = True
-    jupyter_kernel: Annotated[bool | None, msgspec.Meta(description="Register the environment as a Jupyter kernel for the user and start it once to prove it. Absent: yes when Jupyter or ipykernel is chosen.")] = None
-    vscode_folder: Annotated[NonEmpty | None, msgspec.Meta(description="A project folder whose .vscode/settings.json gets python.defaultInterpreterPath for this environment.")] = None
-    installer: Annotated[Literal["pip", "uv"], msgspec.Meta(description="pip, or uv (fast install: uv makes the venv, with pip seeded, and installs).")] = "pip"
+    jupyter_kernel: Annotated[
+        bool | None,
+        msgspec.Meta(
+            description="Register the environment as a Jupyter kernel for the user and start it once to prove it. Absent: yes when Jupyter or ipykernel is chosen."
+        ),
+    ] = None
+    vscode_folder: Annotated[
+        NonEmpty | None,
+        msgspec.Meta(
+            description="A project folder whose .vscode/settings.json gets python.defaultInterpreterPath for this environment."
+        ),
+    ] = None
+    installer: Annotated[
+        Literal["pip", "uv"],
+        msgspec.Meta(description="pip, or uv (fast install: uv makes the venv, with pip seeded, and installs)."),
+    ] = "pip"
 
 
 class Answers(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -63,9 +99,17 @@ class Answers(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     version: Annotated[Literal[1], msgspec.Meta(description="Format version of this file.")]
     environment: Environment
-    profile: Annotated[NonEmpty | None, msgspec.Meta(description="A profile from the catalog (classic-ml, llm-finetune, ...), expanded into frameworks.")] = None
-    frameworks: Annotated[list[NonEmpty], msgspec.Meta(description="Framework ids from the catalog.")] = msgspec.field(default_factory=list)
-    packages: Annotated[list[NonEmpty], msgspec.Meta(description="Extra PEP 508 requirements: names, extras, specifiers, markers. No pip options.")] = msgspec.field(default_factory=list)
+    profile: Annotated[
+        NonEmpty | None,
+        msgspec.Meta(description="A profile from the catalog (classic-ml, llm-finetune, ...), expanded into frameworks."),
+    ] = None
+    frameworks: Annotated[list[NonEmpty], msgspec.Meta(description="Framework ids from the catalog.")] = msgspec.field(
+        default_factory=list
+    )
+    packages: Annotated[
+        list[NonEmpty],
+        msgspec.Meta(description="Extra PEP 508 requirements: names, extras, specifiers, markers. No pip options."),
+    ] = msgspec.field(default_factory=list)
     accelerator: Accelerator = "auto"
     index: Index = msgspec.field(default_factory=Index)
     options: Options = msgspec.field(default_factory=Options)
@@ -74,8 +118,12 @@ class Answers(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 def schema() -> dict[str, Any]:
     """The JSON Schema generated from the model (assets/answers.schema.json is this output)."""
     body = msgspec.json.schema(Answers)
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            "title": "LLM setup wizard answers", **body}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "LLM setup wizard answers",
+        **body,
+    }
 
 
 def schema_text() -> str:
@@ -94,21 +142,35 @@ def _check_requirement(text: str, path: str, out: list[Problem]) -> None:
 
     stripped = text.strip()
     if stripped.startswith("-"):
-        out.append(Problem(path, f"{text!r} is a pip option, not a requirement",
-                           "put index settings under $.index; editable installs are not supported"))
+        out.append(
+            Problem(
+                path,
+                f"{text!r} is a pip option, not a requirement",
+                "put index settings under $.index; editable installs are not supported",
+            )
+        )
         return
     if _SHELLISH.search(stripped):
-        out.append(Problem(path, f"{text!r} contains characters a shell would read", "give a name, extras, specifiers and markers only"))
+        out.append(
+            Problem(path, f"{text!r} contains characters a shell would read", "give a name, extras, specifiers and markers only")
+        )
         return
     try:
         req = Requirement(stripped)
     except InvalidRequirement as exc:
         reason = str(exc).splitlines()[0] if str(exc) else "unparsable"
-        out.append(Problem(path, f"{text!r} is not a valid PEP 508 requirement: {reason}", "e.g. 'rich>=13' or 'uvicorn[standard]'"))
+        out.append(
+            Problem(path, f"{text!r} is not a valid PEP 508 requirement: {reason}", "e.g. 'rich>=13' or 'uvicorn[standard]'")
+        )
         return
     if req.url:
-        out.append(Problem(path, f"direct URL requirements are not supported ({redact_url(req.url)})",
-                           "serve the file from an index or $.index.find_links"))
+        out.append(
+            Problem(
+                path,
+                f"direct URL requirements are not supported ({redact_url(req.url)})",
+                "serve the file from an index or $.index.find_links",
+            )
+        )
 
 
 def _check_url(text: str, path: str, out: list[Problem], allow_path: bool = False) -> None:
@@ -121,8 +183,13 @@ def _check_url(text: str, path: str, out: list[Problem], allow_path: bool = Fals
         parts = urlsplit(_ENV_VAR.sub("x", text))
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        out.append(Problem(path, "not a valid URL (a bad port, or a password holding '/', '?' or '#')",
-                           "percent-encode the password, or put it in an environment variable: https://user:${TOKEN}@host/simple/"))
+        out.append(
+            Problem(
+                path,
+                "not a valid URL (a bad port, or a password holding '/', '?' or '#')",
+                "percent-encode the password, or put it in an environment variable: https://user:${TOKEN}@host/simple/",
+            )
+        )
         return
     if "://" not in text or not parts.scheme.isalpha():
         out.append(Problem(path, "URL has no scheme://", "use http://, https:// or file://"))
@@ -148,28 +215,43 @@ def semantic_problems(a: Answers, catalog: Catalog) -> list[Problem]:
     out: list[Problem] = []
     env = a.environment
     if env.kind in ("venv", "existing") and not env.path:
-        out.append(Problem("$.environment.path", f"required for kind '{env.kind}'", "e.g. \"~/envs/llm\""))
+        out.append(Problem("$.environment.path", f"required for kind '{env.kind}'", 'e.g. "~/envs/llm"'))
     if env.kind != "conda" and env.name:
         out.append(Problem("$.environment.name", "only used with kind 'conda'", "use path"))
     if env.kind == "conda":
         if not env.name and not env.path:
             out.append(Problem("$.environment", "kind 'conda' needs a name or a path"))
         if env.name and not _CONDA_NAME.match(env.name):
-            out.append(Problem("$.environment.name", f"{env.name!r} is not a valid conda environment name",
-                               "letters, digits, '.', '_' and '-', starting with a letter or digit"))
+            out.append(
+                Problem(
+                    "$.environment.name",
+                    f"{env.name!r} is not a valid conda environment name",
+                    "letters, digits, '.', '_' and '-', starting with a letter or digit",
+                )
+            )
     path_error = path_problem(env.path) if env.path else None
     if path_error:
         out.append(Problem("$.environment.path", path_error))
     if env.python:
         _check_python(env.python, "$.environment.python", out)
     if a.profile is not None and a.profile not in catalog.profiles:
-        out.append(Problem("$.profile", f"unknown profile {a.profile!r}",
-                           did_you_mean(a.profile, catalog.profiles) or "one of " + ", ".join(sorted(catalog.profiles))))
+        out.append(
+            Problem(
+                "$.profile",
+                f"unknown profile {a.profile!r}",
+                did_you_mean(a.profile, catalog.profiles) or "one of " + ", ".join(sorted(catalog.profiles)),
+            )
+        )
     seen: set[str] = set()
     for i, fid in enumerate(a.frameworks):
         if fid not in catalog.frameworks:
-            out.append(Problem(index_path("$.frameworks", i), f"unknown framework {fid!r}",
-                               did_you_mean(fid, catalog.frameworks) or "see `python -m wizard frameworks`"))
+            out.append(
+                Problem(
+                    index_path("$.frameworks", i),
+                    f"unknown framework {fid!r}",
+                    did_you_mean(fid, catalog.frameworks) or "see `python -m wizard frameworks`",
+                )
+            )
         elif fid in seen:
             out.append(Problem(index_path("$.frameworks", i), f"{fid!r} is listed twice"))
         seen.add(fid)
@@ -185,8 +267,13 @@ def semantic_problems(a: Answers, catalog: Catalog) -> list[Problem]:
     if idx.torch_mirror:
         _check_url(idx.torch_mirror, "$.index.torch_mirror", out)
     if idx.offline and (idx.url or idx.extra_urls or idx.torch_mirror):
-        out.append(Problem("$.index.offline", "offline installs contact no index, but index.url, extra_urls or torch_mirror is set",
-                           "remove the URLs or set offline to false"))
+        out.append(
+            Problem(
+                "$.index.offline",
+                "offline installs contact no index, but index.url, extra_urls or torch_mirror is set",
+                "remove the URLs or set offline to false",
+            )
+        )
     if idx.offline and not idx.find_links:
         out.append(Problem("$.index.find_links", "offline installs need at least one find_links folder"))
     return out
@@ -214,8 +301,16 @@ def _without(data: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
 def parse_answers(data: Any, catalog: Catalog, source: str) -> Answers:
     """Decoded JSON → Answers, or InputError listing every structural and semantic problem."""
     if isinstance(data, dict) and isinstance(data.get("version"), int) and data["version"] > SUPPORTED_VERSION:
-        raise InputError(source, [Problem("$.version", f"answers version {data['version']} is newer than this wizard understands ({SUPPORTED_VERSION})",
-                                          "upgrade the wizard")])
+        raise InputError(
+            source,
+            [
+                Problem(
+                    "$.version",
+                    f"answers version {data['version']} is newer than this wizard understands ({SUPPORTED_VERSION})",
+                    "upgrade the wizard",
+                )
+            ],
+        )
     structural = problems_for(data, Answers)
     if structural and not isinstance(data, dict):
         raise InputError(source, structural)

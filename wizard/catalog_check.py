@@ -65,8 +65,14 @@ def next_variants(table: IndexTable, catalog: Catalog) -> list[str]:
     """The variant names that would come next: two CUDA minors and the next major, the same for ROCm."""
     cuda = max((Version(b.cuda) for b in catalog.builds.cuda_builds.values()), default=Version("12.0"))
     rocm = max((Version(v) for r in table.releases for v in r.rocm), default=Version("7.0"))
-    return [f"cu{cuda.major}{cuda.minor + 1}", f"cu{cuda.major}{cuda.minor + 2}", f"cu{cuda.major + 1}0",
-            f"rocm{rocm.major}.{rocm.minor + 1}", f"rocm{rocm.major}.{rocm.minor + 2}", f"rocm{rocm.major + 1}.0"]
+    return [
+        f"cu{cuda.major}{cuda.minor + 1}",
+        f"cu{cuda.major}{cuda.minor + 2}",
+        f"cu{cuda.major + 1}0",
+        f"rocm{rocm.major}.{rocm.minor + 1}",
+        f"rocm{rocm.major}.{rocm.minor + 2}",
+        f"rocm{rocm.major + 1}.0",
+    ]
 
 
 def check_index_url(url: str, option: str) -> None:
@@ -77,8 +83,10 @@ def check_index_url(url: str, option: str) -> None:
     except ValueError:
         ok = False
     if not ok:
-        raise InputError("command line", [Problem(option, f"{redact_url(url)!r} is not an http(s) URL with a host",
-                                                  "e.g. https://download.pytorch.org/whl/")])
+        raise InputError(
+            "command line",
+            [Problem(option, f"{redact_url(url)!r} is not an http(s) URL with a host", "e.g. https://download.pytorch.org/whl/")],
+        )
 
 
 def _span(versions: set[str]) -> str:
@@ -93,8 +101,10 @@ def _fetch(client: httpx.Client, base: str, project: str) -> list[IndexFile] | N
     try:
         r = client.get(url, headers={"Accept": ACCEPT})
     except httpx.HTTPError as exc:
-        raise RequestError(f"cannot reach {redact_url(url)}: {type(exc).__name__}",
-                           "check the network and proxy settings (HTTPS_PROXY), or give --index / --pypi") from None
+        raise RequestError(
+            f"cannot reach {redact_url(url)}: {type(exc).__name__}",
+            "check the network and proxy settings (HTTPS_PROXY), or give --index / --pypi",
+        ) from None
     if r.status_code == 404:
         return None
     if r.status_code >= 400:
@@ -102,8 +112,10 @@ def _fetch(client: httpx.Client, base: str, project: str) -> list[IndexFile] | N
     try:
         return parse_listing(r.headers.get("content-type", ""), r.text)
     except ValueError as exc:
-        raise RequestError(f"{redact_url(url)} did not answer with an index page: {exc}",
-                           "check that --index / --pypi name a package index (PEP 503 or PEP 691)") from None
+        raise RequestError(
+            f"{redact_url(url)} did not answer with an index page: {exc}",
+            "check that --index / --pypi name a package index (PEP 503 or PEP 691)",
+        ) from None
 
 
 def check(catalog: Catalog, pypi: str, index: str) -> list[Finding]:
@@ -114,8 +126,12 @@ def check(catalog: Catalog, pypi: str, index: str) -> list[Finding]:
     assert isinstance(table, IndexTable)
     listed = {r.version: r for r in table.releases}
     newest = max(listed, key=Version)
-    known_variants = [*catalog.builds.cuda_builds, *dict.fromkeys(f"rocm{v}" for r in table.releases for v in r.rocm),
-                      *(["xpu"] if table.xpu_platforms else []), "cpu"]
+    known_variants = [
+        *catalog.builds.cuda_builds,
+        *dict.fromkeys(f"rocm{v}" for r in table.releases for v in r.rocm),
+        *(["xpu"] if table.xpu_platforms else []),
+        "cpu",
+    ]
     variants = [*known_variants, *next_variants(table, catalog)]
     with httpx.Client(timeout=TIMEOUT_S, follow_redirects=True) as client, ThreadPoolExecutor(max_workers=6) as pool:
         on_pypi = pool.submit(_fetch, client, pypi, PACKAGE)
@@ -130,31 +146,59 @@ def check(catalog: Catalog, pypi: str, index: str) -> list[Finding]:
             variants_of[release].append(variant)
     for release in new_releases:
         where = f"; variants on PyTorch's index: {', '.join(variants_of[release])}" if variants_of[release] else ""
-        found.append(Finding("release", f"torch {release}",
-                             f"on PyPI for Python {_span(pythons[release])}; the catalog's newest is {newest}{where}"))
+        found.append(
+            Finding(
+                "release",
+                f"torch {release}",
+                f"on PyPI for Python {_span(pythons[release])}; the catalog's newest is {newest}{where}",
+            )
+        )
     known_pythons = set(catalog.builds.pythons.versions)
     unknown = {p.rstrip("t") for ps in pythons.values() for p in ps} - known_pythons
     for minor in sorted(unknown, key=Version):
         has = sorted((r for r, ps in pythons.items() if minor in ps), key=Version)
-        found.append(Finding("python", f"Python {minor}", f"torch {', '.join(has)} has wheels for it; the catalog's "
-                                                          f"Pythons end at {catalog.builds.pythons.versions[-1]}"))
+        found.append(
+            Finding(
+                "python",
+                f"Python {minor}",
+                f"torch {', '.join(has)} has wheels for it; the catalog's Pythons end at {catalog.builds.pythons.versions[-1]}",
+            )
+        )
     for release, rel in listed.items():
-        missed = {p for p in pythons.get(release, set()) if not p.endswith("t")
-                  and not SpecifierSet(rel.python).contains(Version(p), prereleases=True)}
+        missed = {
+            p
+            for p in pythons.get(release, set())
+            if not p.endswith("t") and not SpecifierSet(rel.python).contains(Version(p), prereleases=True)
+        }
         if missed:
-            found.append(Finding("python", f"torch {release} on Python {_span(missed)}",
-                                 f"PyPI has wheels; the catalog gives torch {release} python {rel.python!r}"))
+            found.append(
+                Finding(
+                    "python",
+                    f"torch {release} on Python {_span(missed)}",
+                    f"PyPI has wheels; the catalog gives torch {release} python {rel.python!r}",
+                )
+            )
     for variant, files in per_variant.items():
         releases = release_pythons(files or [])
         if variant not in known_variants and releases:
-            found.append(Finding("variant", variant, f"{index.rstrip('/')}/{variant}/ holds torch {_span(set(releases))}; "
-                                                     "the catalog has no such variant"))
+            found.append(
+                Finding(
+                    "variant",
+                    variant,
+                    f"{index.rstrip('/')}/{variant}/ holds torch {_span(set(releases))}; the catalog has no such variant",
+                )
+            )
             continue
         for release in sorted(set(releases) & set(listed), key=Version):
             rel = listed[release]
             if variant not in (*rel.cuda, *(f"rocm{v}" for v in rel.rocm), *(["xpu"] if rel.xpu else []), "cpu"):
-                found.append(Finding("variant", f"torch {release} {variant}",
-                                     f"{index.rstrip('/')}/{variant}/ holds it; the catalog's torch {release} does not list it"))
+                found.append(
+                    Finding(
+                        "variant",
+                        f"torch {release} {variant}",
+                        f"{index.rstrip('/')}/{variant}/ holds it; the catalog's torch {release} does not list it",
+                    )
+                )
     return found
 
 
@@ -167,5 +211,7 @@ def newer_torch_note(catalog: Catalog, files: list[IndexFile]) -> str | None:
     newer = sorted((r for r in release_pythons(files) if Version(r) > Version(newest)), key=Version)
     if not newer:
         return None
-    return (f"The index has torch {newer[-1]}, newer than the catalog's {newest}; the plan keeps the newest build the "
-            f"catalog has checked for this machine. `python -m wizard catalog check` lists what the catalog lacks.")
+    return (
+        f"The index has torch {newer[-1]}, newer than the catalog's {newest}; the plan keeps the newest build the "
+        f"catalog has checked for this machine. `python -m wizard catalog check` lists what the catalog lacks."
+    )

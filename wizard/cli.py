@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from wizard import __version__
 from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
@@ -38,7 +38,7 @@ exit codes: 0 success, 1 an install or verification step failed (or a file could
             130 interrupted (Ctrl-C, SIGTERM, SIGHUP)
 """
 
-EXPORT_FORMATS = ("pylock", "requirements", "answers", "environment-yml", "dockerfile")   # wizard.export.RENDERERS
+EXPORT_FORMATS = ("pylock", "requirements", "answers", "environment-yml", "dockerfile")  # wizard.export.RENDERERS
 
 USAGE_HINT = """\
 The full-screen wizard needs a terminal. To set up without one, write an answers file and run:
@@ -51,8 +51,12 @@ A minimal answers file:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m wizard", description="Set up a verified Python environment for LLM work.",
-                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m wizard",
+        description="Set up a verified Python environment for LLM work.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--answers", type=Path, metavar="FILE", help="run headless with the choices in this answers file")
     p.add_argument("--prefill", type=Path, metavar="FILE", help="open the full-screen wizard with these answers filled in")
@@ -61,8 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="validate and print the plan; create and install nothing")
     p.add_argument("--locked", type=Path, metavar="PYLOCK", help="with --answers: install exactly what this pylock.toml records")
     p.add_argument("--json", action="store_true", help="print one JSON event per line on stdout")
-    p.add_argument("--verify", action="store_true",
-                   help="verify even when the environment has not changed since its verification last passed")
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="verify even when the environment has not changed since its verification last passed",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("schema", help="print the answers file's JSON Schema")
     d = sub.add_parser("detect", help="detect this machine's hardware and Python interpreters")
@@ -71,22 +78,36 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("frameworks", help="list the catalog's profiles and frameworks")
     cat = sub.add_parser("catalog", help="keep the catalog current (docs/catalog.md)")
     cat_sub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
-    chk = cat_sub.add_parser("check", help="list the torch releases, variants and Pythons the indexes have and the "
-                             "catalog lacks (exit 0: current, 1: behind, 2: an index could not be read)")
+    chk = cat_sub.add_parser(
+        "check",
+        help="list the torch releases, variants and Pythons the indexes have and the "
+        "catalog lacks (exit 0: current, 1: behind, 2: an index could not be read)",
+    )
     chk.add_argument("--json", action="store_true", dest="catalog_json", help="print one JSON object")
-    chk.add_argument("--index", metavar="URL", help="PyTorch's index root, holding <variant>/ indexes "
-                     "(default: https://download.pytorch.org/whl/)")
+    chk.add_argument(
+        "--index",
+        metavar="URL",
+        help="PyTorch's index root, holding <variant>/ indexes (default: https://download.pytorch.org/whl/)",
+    )
     chk.add_argument("--pypi", metavar="URL", default=None, help="PyPI's simple index (default: https://pypi.org/simple/)")
-    doc = sub.add_parser("doctor", help="run the checks and diagnoses on an existing environment, changing nothing "
-                         "(exit 0: all pass, 1: something failed, 2: not an environment)",
-                         description="Run the checks and diagnoses on an existing environment, changing nothing. "
-                         "Doctor RUNS PROGRAMS FROM THAT FOLDER (its Python, and every package it imports): point it "
-                         "only at environments you trust. A folder that is not a venv or conda environment is refused "
-                         "before anything runs; the whole run stops after an hour.")
+    doc = sub.add_parser(
+        "doctor",
+        help="run the checks and diagnoses on an existing environment, changing nothing "
+        "(exit 0: all pass, 1: something failed, 2: not an environment)",
+        description="Run the checks and diagnoses on an existing environment, changing nothing. "
+        "Doctor RUNS PROGRAMS FROM THAT FOLDER (its Python, and every package it imports): point it "
+        "only at environments you trust. A folder that is not a venv or conda environment is refused "
+        "before anything runs; the whole run stops after an hour.",
+    )
     doc.add_argument("--env", type=Path, required=True, metavar="PATH", help="the environment's folder")
     doc.add_argument("--json", action="store_true", dest="doctor_json", help="print one JSON event per line on stdout")
-    doc.add_argument("--machine", type=Path, dest="doctor_machine", metavar="FILE",
-                     help="use the described machine (its GPUs) instead of detecting")
+    doc.add_argument(
+        "--machine",
+        type=Path,
+        dest="doctor_machine",
+        metavar="FILE",
+        help="use the described machine (its GPUs) instead of detecting",
+    )
     _lifecycle_parsers(sub)
     return p
 
@@ -100,8 +121,11 @@ def _lifecycle_parsers(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--force", action="store_true", help="replace FILE when it exists")
     ls = sub.add_parser("list", help="the environments the wizard made on this machine")
     ls.add_argument("--json", action="store_true", dest="list_json", help="one JSON object per environment and line")
-    rm = sub.add_parser("remove", help="delete an environment the wizard made, its Jupyter kernel, VS Code setting "
-                        "and list entry (exit 2: refused, nothing deleted)")
+    rm = sub.add_parser(
+        "remove",
+        help="delete an environment the wizard made, its Jupyter kernel, VS Code setting "
+        "and list entry (exit 2: refused, nothing deleted)",
+    )
     rm.add_argument("--env", type=Path, required=True, metavar="PATH", help="the environment's folder")
     rm.add_argument("--dry-run", action="store_true", dest="remove_dry_run", help="show what would be deleted; delete nothing")
     rm.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -324,13 +348,13 @@ def _run_headless(args: argparse.Namespace) -> int:
 
         _, (requirements, text), run.lock_text = locked
         write_text(requirements, text)
-        run.check_indexes = False   # the lock names its own indexes; pip checks every file's hash
+        run.check_indexes = False  # the lock names its own indexes; pip checks every file's hash
     try:
         with _cancel_on_signals(run.cancel):
             code = run.run()
     finally:
         printer.close()
-    if not args.json and ended:   # how to use it and replay it, worded as the full-screen wizard's exit
+    if not args.json and ended:  # how to use it and replay it, worded as the full-screen wizard's exit
         from wizard.advice import exit_summary
 
         print("\n".join(exit_summary(ended[-1], run.prepared.plan.target, prepared.machine.os)[1:]))

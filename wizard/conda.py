@@ -12,13 +12,13 @@ from pathlib import Path
 from wizard import proc
 from wizard.problems import RequestError
 
-TOOLS = ("conda", "mamba", "micromamba")   # in this order: the user's own conda first
+TOOLS = ("conda", "mamba", "micromamba")  # in this order: the user's own conda first
 INFO_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
 class CondaTool:
-    name: str      # conda | mamba | micromamba
+    name: str  # conda | mamba | micromamba
     path: str
 
 
@@ -34,8 +34,10 @@ def find_tool() -> CondaTool | None:
 def require_tool() -> CondaTool:
     tool = find_tool()
     if tool is None:
-        raise RequestError("kind 'conda' needs conda, mamba or micromamba on PATH, and none was found",
-                           "install Miniforge (conda-forge.org/download) or use kind 'venv'")
+        raise RequestError(
+            "kind 'conda' needs conda, mamba or micromamba on PATH, and none was found",
+            "install Miniforge (conda-forge.org/download) or use kind 'venv'",
+        )
     return tool
 
 
@@ -47,8 +49,10 @@ def envs_dir(tool: CondaTool) -> Path:
     except ValueError:
         info = None
     if not isinstance(info, dict):
-        raise RequestError(f"`{tool.name} info --json` failed, so the folder of a named environment is unknown",
-                           "give environment.path instead of environment.name")
+        raise RequestError(
+            f"`{tool.name} info --json` failed, so the folder of a named environment is unknown",
+            "give environment.path instead of environment.name",
+        )
     # conda: envs_dirs / root_prefix; mamba 2 and micromamba: "envs directories" / "base environment"
     dirs = info.get("envs_dirs") or info.get("envs directories") or []
     if dirs:

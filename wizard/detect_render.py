@@ -35,9 +35,11 @@ def render_machine(m: Machine, extra_warnings: list[str] | None = None) -> str:
         os_text += f", {m.distro}"
     if m.wsl:
         os_text += " (WSL)"
-    lines = [_line("OS", os_text),
-             _line("CPU", f"{m.cpu.model or 'unknown model'}, {m.cpu.cores} cores"),
-             _line("Memory", _size(m.memory_bytes) if m.memory_bytes else "unknown")]
+    lines = [
+        _line("OS", os_text),
+        _line("CPU", f"{m.cpu.model or 'unknown model'}, {m.cpu.cores} cores"),
+        _line("Memory", _size(m.memory_bytes) if m.memory_bytes else "unknown"),
+    ]
     if m.disk_free_bytes is not None:
         lines.append(_line("Disk", f"{_size(m.disk_free_bytes)} free at the target"))
     warnings = []
@@ -50,11 +52,12 @@ def render_machine(m: Machine, extra_warnings: list[str] | None = None) -> str:
             details += [f"compute capability {g.compute_capability}"] if g.compute_capability else []
             lines.append(_line(f"GPU {i}", g.name + (f" ({', '.join(details)})" if details else "")))
         if m.nvidia.jetson:
-            warnings.append(f"NVIDIA Jetson (L4T {m.nvidia.jetson}): PyTorch's and JAX's ordinary CUDA wheels do not serve it; "
-                            "its wheels come from NVIDIA's Jetson AI Lab index (JetPack)")
+            warnings.append(
+                f"NVIDIA Jetson (L4T {m.nvidia.jetson}): PyTorch's and JAX's ordinary CUDA wheels do not serve it; "
+                "its wheels come from NVIDIA's Jetson AI Lab index (JetPack)"
+            )
         elif not m.nvidia.driver:
-            warnings.append("NVIDIA GPU found but no driver loaded: install the NVIDIA driver, "
-                            "or only CPU builds can be used")
+            warnings.append("NVIDIA GPU found but no driver loaded: install the NVIDIA driver, or only CPU builds can be used")
     if m.rocm:
         lines.append(_line("ROCm", m.rocm.version or "version unknown"))
         for i, r in enumerate(m.rocm.gpus):
@@ -70,7 +73,12 @@ def render_machine(m: Machine, extra_warnings: list[str] | None = None) -> str:
         lines.append(_line("GPU", "none found (CPU builds only)"))
     for i, p in enumerate(m.pythons):
         why_not = not_a_target_because(p)
-        flags = [p.source] + (["free-threaded"] if p.free_threaded else []) + (["venv"] if p.is_venv else []) + (["externally managed"] if p.externally_managed else [])
+        flags = (
+            [p.source]
+            + (["free-threaded"] if p.free_threaded else [])
+            + (["venv"] if p.is_venv else [])
+            + (["externally managed"] if p.externally_managed else [])
+        )
         text = f"{p.version:<8} {p.path}  ({', '.join(flags)})" + (f"  not usable: {why_not}" if why_not else "")
         lines.append(_line("Python" if i == 0 else "", text))
     if m.pythons and all(not_a_target_because(p) for p in m.pythons):

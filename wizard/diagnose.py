@@ -25,7 +25,9 @@ from wizard.plan import Decision
 from wizard.problems import RequestError
 from wizard.verify import ENV_CHECK, PACKAGES_CHECK, PIP_CHECK
 
-_NO_MATCH = re.compile(r"(?:No matching distribution found for|Could not find a version that satisfies the requirement) ([A-Za-z0-9._-]+)")
+_NO_MATCH = re.compile(
+    r"(?:No matching distribution found for|Could not find a version that satisfies the requirement) ([A-Za-z0-9._-]+)"
+)
 _PIP_MISSING = re.compile(r"^\S+ \S+ requires (.+), which is not installed\.?$")
 _PIP_CONFLICT = re.compile(r"^\S+ \S+ has requirement (.+), but you have \S+ \S+?\.?$")
 
@@ -39,8 +41,8 @@ class Observations:
     catalog: Catalog
     env_python: str
     python_version: str | None = None
-    output: tuple[str, ...] = ()          # last lines of every step that failed (setup runs only)
-    packages: dict[str, str] = field(default_factory=dict)   # normalised name -> version
+    output: tuple[str, ...] = ()  # last lines of every step that failed (setup runs only)
+    packages: dict[str, str] = field(default_factory=dict)  # normalised name -> version
 
     def data(self, name: str) -> dict[str, Any]:
         c = self.checks.get(name)
@@ -54,14 +56,27 @@ class Observations:
         return shlex.join([self.env_python, "-m", "pip", *args])
 
 
-def observe(checks: Iterable[Check], machine: Machine, catalog: Catalog, env_python: str,
-            python_version: str | None = None, output: Iterable[str] = ()) -> Observations:
+def observe(
+    checks: Iterable[Check],
+    machine: Machine,
+    catalog: Catalog,
+    env_python: str,
+    python_version: str | None = None,
+    output: Iterable[str] = (),
+) -> Observations:
     by_name = {c.check: c for c in checks}
     env = by_name.get(ENV_CHECK)
     listed = by_name.get(PACKAGES_CHECK)
     packages = {str(canonicalize_name(p["name"])): p["version"] for p in (listed.data.get("packages", []) if listed else [])}
-    return Observations(by_name, machine, catalog, env_python, (env.data.get("python") if env else None) or python_version,
-                        tuple(output), packages)
+    return Observations(
+        by_name,
+        machine,
+        catalog,
+        env_python,
+        (env.data.get("python") if env else None) or python_version,
+        tuple(output),
+        packages,
+    )
 
 
 def _gpus(machine: Machine) -> str:
@@ -94,24 +109,36 @@ def _gpu_torch_fix(obs: Observations) -> tuple[str, str | None]:
     d = _torch_build(obs)
     if isinstance(d, str) or d.variant in ("cpu", "mps"):
         return f"No GPU build of PyTorch fits this machine: {d if isinstance(d, str) else d.why}", None
-    return (f"Reinstall PyTorch's {d.variant} build ({d.why.rstrip('.')}). Naming another index is not enough: pip keeps an "
-            "installed torch ('Requirement already satisfied'), so the reinstall must be forced.",
-            _torch_install(obs, d, "--force-reinstall"))
+    return (
+        f"Reinstall PyTorch's {d.variant} build ({d.why.rstrip('.')}). Naming another index is not enough: pip keeps an "
+        "installed torch ('Requirement already satisfied'), so the reinstall must be forced.",
+        _torch_install(obs, d, "--force-reinstall"),
+    )
 
 
 # ---- the rules ---------------------------------------------------------------------------------
+
 
 def no_driver(obs: Observations) -> Iterator[Diagnosis]:
     nv = obs.machine.nvidia
     if not (nv and nv.gpus and not nv.driver):
         return
     distro = (obs.machine.distro or "").lower()
-    command = "sudo ubuntu-drivers install" if "ubuntu" in distro else "sudo apt install nvidia-driver" if "debian" in distro else None
-    yield Diagnosis("nvidia-driver-missing", "warning", "This machine has an NVIDIA GPU, but no NVIDIA driver is loaded, "
-                    "so no framework can use it.",
-                    [f"NVIDIA GPU on the PCI bus: {_gpus(obs.machine)}", f"detection: {obs.machine.sources.get('nvidia', 'no driver version')}"],
-                    "Install the NVIDIA driver (your distribution's package, or NVIDIA's installer), reboot, and run "
-                    "`python -m wizard doctor` again; then install a GPU build.", command)
+    command = (
+        "sudo ubuntu-drivers install" if "ubuntu" in distro else "sudo apt install nvidia-driver" if "debian" in distro else None
+    )
+    yield Diagnosis(
+        "nvidia-driver-missing",
+        "warning",
+        "This machine has an NVIDIA GPU, but no NVIDIA driver is loaded, so no framework can use it.",
+        [
+            f"NVIDIA GPU on the PCI bus: {_gpus(obs.machine)}",
+            f"detection: {obs.machine.sources.get('nvidia', 'no driver version')}",
+        ],
+        "Install the NVIDIA driver (your distribution's package, or NVIDIA's installer), reboot, and run "
+        "`python -m wizard doctor` again; then install a GPU build.",
+        command,
+    )
 
 
 def cpu_torch(obs: Observations) -> Iterator[Diagnosis]:
@@ -120,14 +147,18 @@ def cpu_torch(obs: Observations) -> Iterator[Diagnosis]:
     if not (replaced or (obs.failed("pytorch: build") and build.get("build") == "cpu")):
         return
     nv = obs.machine.nvidia
-    evidence = [f"torch {build.get('version') or kept.get('torch')}: torch.version.cuda is None (a CPU build)",
-                f"this machine: {_gpus(obs.machine)}" + (f", driver {nv.driver}" if nv and nv.driver else "")]
+    evidence = [
+        f"torch {build.get('version') or kept.get('torch')}: torch.version.cuda is None (a CPU build)",
+        f"this machine: {_gpus(obs.machine)}" + (f", driver {nv.driver}" if nv and nv.driver else ""),
+    ]
     cause = "PyTorch is a CPU build, so it cannot use the GPU."
     if replaced:
         left = kept.get("leftover_cuda_packages", [])
         evidence.append("left behind by a CUDA build: " + ", ".join(f"{p['name']} {p['version']}" for p in left))
-        cause += (" It replaced a CUDA build: a later install pulled torch again from an index that serves the CPU "
-                  "build (PyPI on Windows and macOS, PyTorch's CPU index, a mirror).")
+        cause += (
+            " It replaced a CUDA build: a later install pulled torch again from an index that serves the CPU "
+            "build (PyPI on Windows and macOS, PyTorch's CPU index, a mirror)."
+        )
     fix, command = _gpu_torch_fix(obs)
     yield Diagnosis("cpu-torch-on-gpu", "error", cause, evidence, fix, command)
 
@@ -136,8 +167,10 @@ def driver_too_old(obs: Observations) -> Iterator[Diagnosis]:
     nv = obs.machine.nvidia
     if not (nv and nv.driver):
         return
-    for title, build_check, gpu_check in (("PyTorch", "pytorch: build", "pytorch: GPU available"),
-                                           ("TensorFlow", "tensorflow: build", "tensorflow: GPUs")):
+    for title, build_check, gpu_check in (
+        ("PyTorch", "pytorch: build", "pytorch: GPU available"),
+        ("TensorFlow", "tensorflow: build", "tensorflow: GPUs"),
+    ):
         data = obs.data(build_check)
         cuda = data.get("cuda")
         if not cuda or not obs.failed(gpu_check):
@@ -146,38 +179,54 @@ def driver_too_old(obs: Observations) -> Iterator[Diagnosis]:
         if not needed or not _older(nv.driver, needed):
             continue
         hints = [w for w in obs.data(gpu_check).get("warnings", []) if "driver" in w.lower()]
-        evidence = [f"{title} {data.get('version')} is a CUDA {cuda} build; CUDA {str(cuda).split('.')[0]}.x needs driver {needed} or newer",
-                    f"the driver is {nv.driver}" + (f" (it runs CUDA up to {nv.cuda})" if nv.cuda else ""), *hints[:2]]
+        evidence = [
+            f"{title} {data.get('version')} is a CUDA {cuda} build; CUDA {str(cuda).split('.')[0]}.x needs driver {needed} or newer",
+            f"the driver is {nv.driver}" + (f" (it runs CUDA up to {nv.cuda})" if nv.cuda else ""),
+            *hints[:2],
+        ]
         fix, command = f"Upgrade the NVIDIA driver to {needed} or newer.", None
         if title == "PyTorch":
             other, command = _gpu_torch_fix(obs)
             fix = f"Upgrade the NVIDIA driver to {needed} or newer, or keep this driver: {other[0].lower()}{other[1:]}"
-        yield Diagnosis("driver-too-old", "error", f"The NVIDIA driver {nv.driver} is too old for this {title} build.",
-                        evidence, fix, command)
+        yield Diagnosis(
+            "driver-too-old", "error", f"The NVIDIA driver {nv.driver} is too old for this {title} build.", evidence, fix, command
+        )
 
 
 def arch_missing(obs: Observations) -> Iterator[Diagnosis]:
     build = obs.data("pytorch: build")
-    missing = {c.data.get("capability"): c for name, c in obs.checks.items()
-               if name.startswith("pytorch: architecture of GPU") and not c.ok}
+    missing = {
+        c.data.get("capability"): c
+        for name, c in obs.checks.items()
+        if name.startswith("pytorch: architecture of GPU") and not c.ok
+    }
     kernels = [c.detail for name, c in obs.checks.items() if name.startswith("pytorch: matmul on cuda") and not c.ok]
     for capability, c in missing.items():
         fix, command = _gpu_torch_fix(obs)
-        yield Diagnosis("gpu-arch-missing", "error",
-                        f"{c.data.get('gpu')} (compute capability {capability}) has no kernels in torch {build.get('version')}: "
-                        "its CUDA build does not include that architecture, so every GPU operation fails.",
-                        [c.detail, *kernels[:2]], fix, command)
+        yield Diagnosis(
+            "gpu-arch-missing",
+            "error",
+            f"{c.data.get('gpu')} (compute capability {capability}) has no kernels in torch {build.get('version')}: "
+            "its CUDA build does not include that architecture, so every GPU operation fails.",
+            [c.detail, *kernels[:2]],
+            fix,
+            command,
+        )
 
 
 def tensorflow_windows(obs: Observations) -> Iterator[Diagnosis]:
     m = obs.machine
     if m.os != "windows" or "tensorflow: build" not in obs.checks or not (m.nvidia and m.nvidia.gpus):
         return
-    yield Diagnosis("tensorflow-windows-gpu", "error" if obs.failed("tensorflow: GPUs") else "warning",
-                    "TensorFlow has no GPU support on native Windows since 2.10, so it runs on the CPU here.",
-                    [f"Windows without WSL, GPUs: {_gpus(m)}", obs.checks.get("tensorflow: GPUs", obs.checks["tensorflow: build"]).detail],
-                    "Run TensorFlow inside WSL2 (Ubuntu): the Windows NVIDIA driver serves the GPU to WSL2. Install "
-                    "WSL2, then run the wizard inside it.", "wsl --install -d Ubuntu")
+    yield Diagnosis(
+        "tensorflow-windows-gpu",
+        "error" if obs.failed("tensorflow: GPUs") else "warning",
+        "TensorFlow has no GPU support on native Windows since 2.10, so it runs on the CPU here.",
+        [f"Windows without WSL, GPUs: {_gpus(m)}", obs.checks.get("tensorflow: GPUs", obs.checks["tensorflow: build"]).detail],
+        "Run TensorFlow inside WSL2 (Ubuntu): the Windows NVIDIA driver serves the GPU to WSL2. Install "
+        "WSL2, then run the wizard inside it.",
+        "wsl --install -d Ubuntu",
+    )
 
 
 def python_version(obs: Observations) -> Iterator[Diagnosis]:
@@ -192,16 +241,25 @@ def python_version(obs: Observations) -> Iterator[Diagnosis]:
         try:
             options = builds.candidates([fid], obs.machine, "auto", obs.catalog, False)
         except RequestError:
-            continue    # no build for this platform at all: not a question of the Python
+            continue  # no build for this platform at all: not a question of the Python
         if options.fits(pv):
             continue
         works = options.works_with()
         evidence = [line for line in obs.output if any(canonicalize_name(n) in names for n in _NO_MATCH.findall(line))]
         here = sorted((p for p in obs.machine.pythons if p.version.rsplit(".", 1)[0] in works), key=lambda p: Version(p.version))
         fix = f"Make the environment with a Python that {fw.title} supports ({', '.join(works) or 'none the catalog knows'})"
-        fix += f", e.g. set environment.python to \"{here[-1].version.rsplit('.', 1)[0]}\" ({here[-1].path} is on this machine)." if here else "."
-        yield Diagnosis("python-version", "error", f"{fw.title} has no build for Python {pv} on this machine.",
-                        evidence[:3] or [obs.checks[f"import {fid}"].detail], fix)
+        fix += (
+            f', e.g. set environment.python to "{here[-1].version.rsplit(".", 1)[0]}" ({here[-1].path} is on this machine).'
+            if here
+            else "."
+        )
+        yield Diagnosis(
+            "python-version",
+            "error",
+            f"{fw.title} has no build for Python {pv} on this machine.",
+            evidence[:3] or [obs.checks[f"import {fid}"].detail],
+            fix,
+        )
 
 
 def venv_missing(obs: Observations) -> Iterator[Diagnosis]:
@@ -209,9 +267,15 @@ def venv_missing(obs: Observations) -> Iterator[Diagnosis]:
     if line is None:
         return
     minor = ".".join((obs.python_version or "3").split(".")[:2])
-    yield Diagnosis("python-venv-missing", "error", f"Python {minor} cannot create virtual environments: Debian and Ubuntu "
-                    "ship venv's pip bootstrap (ensurepip) in a separate package.", [line],
-                    f"Install python{minor}-venv, then run the wizard again.", f"sudo apt install python{minor}-venv")
+    yield Diagnosis(
+        "python-venv-missing",
+        "error",
+        f"Python {minor} cannot create virtual environments: Debian and Ubuntu "
+        "ship venv's pip bootstrap (ensurepip) in a separate package.",
+        [line],
+        f"Install python{minor}-venv, then run the wizard again.",
+        f"sudo apt install python{minor}-venv",
+    )
 
 
 def ld_library_path(obs: Observations) -> Iterator[Diagnosis]:
@@ -225,13 +289,20 @@ def ld_library_path(obs: Observations) -> Iterator[Diagnosis]:
         shadowed = [lib for lib in c.data.get("cuda_libraries", []) if any(lib.startswith(d.rstrip("/") + "/") for d in dirs)]
         if c.ok and not shadowed:
             continue
-        yield Diagnosis("ld-library-path", "warning" if c.ok else "error",
-                        f"LD_LIBRARY_PATH puts other CUDA libraries ahead of the nvidia-* wheels {title} installed, so it "
-                        "loads versions it was not built with.",
-                        [f"LD_LIBRARY_PATH folders with CUDA libraries: {', '.join(dirs)}",
-                         *(f"{title} loaded {lib}" for lib in shadowed[:4]), *([] if c.ok else [c.detail])],
-                        "Remove those folders from LD_LIBRARY_PATH (look in ~/.bashrc, module loads, job scripts) for this "
-                        "environment, or unset it before starting Python.", "unset LD_LIBRARY_PATH")
+        yield Diagnosis(
+            "ld-library-path",
+            "warning" if c.ok else "error",
+            f"LD_LIBRARY_PATH puts other CUDA libraries ahead of the nvidia-* wheels {title} installed, so it "
+            "loads versions it was not built with.",
+            [
+                f"LD_LIBRARY_PATH folders with CUDA libraries: {', '.join(dirs)}",
+                *(f"{title} loaded {lib}" for lib in shadowed[:4]),
+                *([] if c.ok else [c.detail]),
+            ],
+            "Remove those folders from LD_LIBRARY_PATH (look in ~/.bashrc, module loads, job scripts) for this "
+            "environment, or unset it before starting Python.",
+            "unset LD_LIBRARY_PATH",
+        )
 
 
 def pip_conflicts(obs: Observations) -> Iterator[Diagnosis]:
@@ -240,10 +311,14 @@ def pip_conflicts(obs: Observations) -> Iterator[Diagnosis]:
         return
     problems = c.data.get("problems") or [c.detail]
     wanted = [m.group(1) for line in problems for m in [_PIP_MISSING.match(line) or _PIP_CONFLICT.match(line)] if m]
-    yield Diagnosis("pip-check", "error", f"{len(problems)} requirement(s) of installed packages are not met, so those "
-                    "packages may fail at import or at run time.", problems,
-                    "Install what is missing or the versions they need (or uninstall the package that needs them).",
-                    obs.pip("install", *dict.fromkeys(wanted)) if wanted else None)
+    yield Diagnosis(
+        "pip-check",
+        "error",
+        f"{len(problems)} requirement(s) of installed packages are not met, so those packages may fail at import or at run time.",
+        problems,
+        "Install what is missing or the versions they need (or uninstall the package that needs them).",
+        obs.pip("install", *dict.fromkeys(wanted)) if wanted else None,
+    )
 
 
 def torch_duplicates(obs: Observations) -> Iterator[Diagnosis]:
@@ -255,16 +330,30 @@ def torch_duplicates(obs: Observations) -> Iterator[Diagnosis]:
     steps = [obs.pip("uninstall", "-y", x["name"]) for x in dists]
     if not isinstance(d, str):
         steps.append(_torch_install(obs, d))
-    yield Diagnosis("torch-duplicates", "error", f"{len(dists)} installed distributions provide the torch module; which "
-                    "one Python imports depends on their order, and pip can upgrade or remove only one at a time.",
-                    [f"{x['name']} {x['version']} in {x['location']}" for x in dists],
-                    "Uninstall every one of them (once per distribution), then install the one build this machine needs.",
-                    " && ".join(steps))
+    yield Diagnosis(
+        "torch-duplicates",
+        "error",
+        f"{len(dists)} installed distributions provide the torch module; which "
+        "one Python imports depends on their order, and pip can upgrade or remove only one at a time.",
+        [f"{x['name']} {x['version']} in {x['location']}" for x in dists],
+        "Uninstall every one of them (once per distribution), then install the one build this machine needs.",
+        " && ".join(steps),
+    )
 
 
 Rule = Callable[[Observations], Iterator[Diagnosis]]
-RULES: tuple[Rule, ...] = (no_driver, cpu_torch, driver_too_old, arch_missing, torch_duplicates, tensorflow_windows,
-                           python_version, venv_missing, ld_library_path, pip_conflicts)
+RULES: tuple[Rule, ...] = (
+    no_driver,
+    cpu_torch,
+    driver_too_old,
+    arch_missing,
+    torch_duplicates,
+    tensorflow_windows,
+    python_version,
+    venv_missing,
+    ld_library_path,
+    pip_conflicts,
+)
 
 
 def diagnose(obs: Observations) -> list[Diagnosis]:

@@ -21,8 +21,8 @@ from pathlib import Path
 from wizard import envs
 from wizard.catalog import load_catalog
 from wizard.diagnose import diagnose, observe
+from wizard.events import Check, Diagnosis, Done, Emit, Event, Report
 from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from wizard.events import Check, Diagnosis, Done, Emit, Error, Event, Report
 from wizard.machine import Machine, PythonInfo
 from wizard.paths import path_problem, state_dir, user_path
 from wizard.problems import RequestError
@@ -30,9 +30,12 @@ from wizard.report import doctor_report
 from wizard.runner import RunLog, Runner
 from wizard.verify import no_checks, pip_check, verification_steps, verify_spec
 
-TIME_LIMIT_S = 3600.0   # the whole run; each check and each check process has its own, shorter limit
-OUTCOMES = {EXIT_OK: ("ok", "every check passed"), EXIT_FAILED: ("failed", "a check failed"),
-            EXIT_INTERRUPTED: ("cancelled", "interrupted")}
+TIME_LIMIT_S = 3600.0  # the whole run; each check and each check process has its own, shorter limit
+OUTCOMES = {
+    EXIT_OK: ("ok", "every check passed"),
+    EXIT_FAILED: ("failed", "a check failed"),
+    EXIT_INTERRUPTED: ("cancelled", "interrupted"),
+}
 
 
 def open_environment(path: Path) -> tuple[Path, PythonInfo]:
@@ -113,8 +116,13 @@ class Doctor:
             for d in diagnose(observe(self.checks, self.machine, catalog, self.python.path, self.python.version)):
                 self._emit(d)
             code = EXIT_FAILED if self.timed_out or probe_failed or any(not c.ok for c in self.checks) else EXIT_OK
-        environment = {"path": str(self.env), "kind": envs.classify(self.env), "python_version": self.python.version,
-                       "env_python": self.python.path, "made_by_wizard": made_by_wizard}
+        environment = {
+            "path": str(self.env),
+            "kind": envs.classify(self.env),
+            "python_version": self.python.version,
+            "env_python": self.python.path,
+            "made_by_wizard": made_by_wizard,
+        }
         outcome, summary = OUTCOMES[code]
         report = doctor_report(self.machine, environment, self.checks, self.diagnoses, started, outcome, code, log.path)
         self.emit(Report(report))

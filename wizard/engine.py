@@ -23,7 +23,7 @@ from wizard.atomic import write_text
 from wizard.catalog import Catalog, load_catalog
 from wizard.diagnose import diagnose, observe
 from wizard.events import Check, Diagnosis, Done, Emit, Error, Event, PlanReady, StepFinished, StepStarted
-from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK  # noqa: F401 - part of the engine API
+from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 from wizard.lock import EnvLock
 from wizard.machine import Machine, load_machine
 from wizard.paths import env_meta_dir, state_dir, user_path
@@ -85,8 +85,11 @@ def preflight(prepared: Prepared) -> Plan:
     if any(d.variant == "cpu" for d in plan.decisions):
         gpu = cuda_in_cpu_request(resolution, [d.framework for d in plan.decisions if d.variant == "cpu"], prepared.machine.os)
         if gpu:
-            raise RequestError(gpu, "serve PyTorch's CPU build: set index.torch_mirror to a mirror of PyTorch's indexes, "
-                                    "or put the +cpu wheel in find_links")
+            raise RequestError(
+                gpu,
+                "serve PyTorch's CPU build: set index.torch_mirror to a mirror of PyTorch's indexes, "
+                "or put the +cpu wheel in find_links",
+            )
     notes = source_builds(resolution, plan.target.python_version)
     return replace(plan, notes=(*plan.notes, *notes), resolution=resolution)
 
@@ -95,8 +98,10 @@ def _check_env_refs(answers: Answers) -> None:
     urls = [answers.index.url or "", answers.index.torch_mirror or "", *answers.index.extra_urls, *answers.index.find_links]
     for name in sorted({m for u in urls for m in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", u)}):
         if name not in os.environ:
-            raise RequestError(f"the index URL names ${{{name}}}, but that environment variable is not set",
-                               f"export {name}=... before running the wizard")
+            raise RequestError(
+                f"the index URL names ${{{name}}}, but that environment variable is not set",
+                f"export {name}=... before running the wizard",
+            )
 
 
 def _fingerprint(step: Step) -> str:
@@ -121,8 +126,11 @@ def check_host(machine: Machine) -> None:
     """A machine file is for planning; a real run refuses one that contradicts this host."""
     host_os, host_arch = platform.system().lower(), platform.machine().lower()
     if machine.os != host_os or _arch(machine.arch) != _arch(host_arch):
-        raise RequestError(f"the machine file describes {machine.os} {machine.arch}, but this is {host_os} {host_arch}; "
-                           "a real run needs this machine's facts", "use the machine file with --dry-run only, or leave --machine out")
+        raise RequestError(
+            f"the machine file describes {machine.os} {machine.arch}, but this is {host_os} {host_arch}; "
+            "a real run needs this machine's facts",
+            "use the machine file with --dry-run only, or leave --machine out",
+        )
 
 
 def _skip_reason(step: Step, plan: Plan, state: dict, verified_at: str | None = None) -> str | None:
@@ -130,8 +138,11 @@ def _skip_reason(step: Step, plan: Plan, state: dict, verified_at: str | None = 
     on this very environment (wizard.rerun), so nothing installed since can have broken a requirement."""
     if step.kind == "create" and plan.target.reuse:
         return "the environment exists; the wizard made it"
-    if step.kind == "pip" and _fingerprint(step) in state.get("steps", {}) and (
-            verified_at or _satisfied(plan.target.env_python, step.requirements)):
+    if (
+        step.kind == "pip"
+        and _fingerprint(step) in state.get("steps", {})
+        and (verified_at or _satisfied(plan.target.env_python, step.requirements))
+    ):
         return "already done, and every requirement is still satisfied"
     if step.kind in ("verify", "check") and verified_at:
         return f"nothing changed since verification passed on {verified_at}; --verify checks again"
@@ -158,12 +169,12 @@ class Execution:
 
     prepared: Prepared
     emit: Emit
-    check_indexes: bool = True          # the network preflight; tests of the steps alone turn it off
-    force_verify: bool = False          # verify even when nothing changed since it last passed (--verify)
+    check_indexes: bool = True  # the network preflight; tests of the steps alone turn it off
+    force_verify: bool = False  # verify even when nothing changed since it last passed (--verify)
     record: RunRecord = field(default_factory=lambda: RunRecord(datetime.now(timezone.utc)))
     runner: Runner | None = None
     files: dict[str, str] = field(default_factory=dict)
-    lock_text: str | None = None        # --locked: the lock it installed, saved as the environment's lock
+    lock_text: str | None = None  # --locked: the lock it installed, saved as the environment's lock
     _cancelled: threading.Event = field(default_factory=threading.Event)
 
     def cancel(self) -> None:
@@ -186,7 +197,7 @@ class Execution:
         def target() -> None:
             try:
                 box["value"] = work()
-            except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
+            except BaseException as exc:
                 box["error"] = exc
             finished.set()
 
@@ -220,7 +231,7 @@ class Execution:
 
     def _run_locked(self) -> int:
         plan = self.prepared.plan
-        if any(s.installer == "uv" for s in plan.steps):   # uv does not read pip.conf: give it what pip would use
+        if any(s.installer == "uv" for s in plan.steps):  # uv does not read pip.conf: give it what pip would use
             config = pip_config()
             plan = replace(plan, steps=tuple(with_pip_config(s, config) if s.installer == "uv" else s for s in plan.steps))
             self.prepared = replace(self.prepared, plan=plan)
@@ -270,8 +281,16 @@ class Execution:
                         return self._refuse(exc, "refused: nothing was created")
                 checks_before = len(self.record.checks)
                 result = runner.run(step, i, len(plan.steps))
-                self.record.steps.append(StepRecord(step.id, step.title, result.status, result.exit_code, result.seconds,
-                                                    tail=result.tail if result.status != "ok" else []))
+                self.record.steps.append(
+                    StepRecord(
+                        step.id,
+                        step.title,
+                        result.status,
+                        result.exit_code,
+                        result.seconds,
+                        tail=result.tail if result.status != "ok" else [],
+                    )
+                )
                 if step.kind == "check" and result.status != "cancelled":
                     self._emit(pip_check(result.status == "ok", result.tail))
                     continue
@@ -295,8 +314,13 @@ class Execution:
                 elif step.kind == "kernel":
                     state["jupyter_kernel"] = jupyter.kernel_record(step)
                     envs.write_state(env, state)
-            if verified and not failed and not runner.cancelled and all(c.ok for c in self.record.checks) and (
-                    state.get("created") or plan.target.kind == "existing"):
+            if (
+                verified
+                and not failed
+                and not runner.cancelled
+                and all(c.ok for c in self.record.checks)
+                and (state.get("created") or plan.target.kind == "existing")
+            ):
                 envs.write_state(env, rerun.record_pass(plan, state))
         except OSError as exc:  # disk full, a folder turned read-only: a failed run, with the reason
             failed = True
@@ -314,13 +338,17 @@ class Execution:
         ours = bool(state and state.get("creating") and not state.get("created"))
         if folder == "missing" and target.kind == "venv":
             try:
-                env.mkdir(parents=True)   # exclusive: fails when someone made it in the meantime
+                env.mkdir(parents=True)  # exclusive: fails when someone made it in the meantime
             except FileExistsError:
-                raise RequestError(f"{env} appeared while the wizard was checking the indexes; nothing was touched",
-                                   "choose a new or empty folder") from None
+                raise RequestError(
+                    f"{env} appeared while the wizard was checking the indexes; nothing was touched",
+                    "choose a new or empty folder",
+                ) from None
         elif folder not in ("missing", "empty") and not ours:
-            raise RequestError(f"{env} changed since the plan was made (now: {folder}); nothing in it was touched",
-                               "choose a new or empty folder")
+            raise RequestError(
+                f"{env} changed since the plan was made (now: {folder}); nothing in it was touched",
+                "choose a new or empty folder",
+            )
         if target.kind == "venv":
             envs.write_state(env, {"created": False, "creating": True, "python_version": target.python_version, "steps": {}})
         return folder == "missing"
@@ -343,15 +371,25 @@ class Execution:
         from wizard.pylock import LockError, lock_path, take_lock, to_toml
 
         kinds = {s.id: s.kind for s in self.prepared.plan.steps}
-        if (lock_path(env).is_file() and self.lock_text is None
-                and not any(kinds.get(s.id) == "pip" and s.status == "ok" for s in self.record.steps)):
-            self.files["lock"] = str(lock_path(env))   # nothing was installed: the lock still holds, no index asked
+        if (
+            lock_path(env).is_file()
+            and self.lock_text is None
+            and not any(kinds.get(s.id) == "pip" and s.status == "ok" for s in self.record.steps)
+        ):
+            self.files["lock"] = str(lock_path(env))  # nothing was installed: the lock still holds, no index asked
             return
         try:
             text = self.lock_text or to_toml(take_lock(self.prepared.plan, self.prepared.answers.index))
         except LockError as exc:
-            self._emit(Diagnosis("no-lock", "warning", "the environment works, but no lock file was written", [str(exc)],
-                                 "rerun when the index serves the installed versions again; answers.json still replays the intent"))
+            self._emit(
+                Diagnosis(
+                    "no-lock",
+                    "warning",
+                    "the environment works, but no lock file was written",
+                    [str(exc)],
+                    "rerun when the index serves the installed versions again; answers.json still replays the intent",
+                )
+            )
             return
         write_text(lock_path(env), text)
         self.files["lock"] = str(lock_path(env))
@@ -369,8 +407,16 @@ class Execution:
                 envs.write_state(env, {**state, "vscode_settings": str(path)})
             self.files["vscode_settings"] = str(path)
         else:
-            self._emit(Diagnosis("vscode-settings-kept", "warning", f"{path} has comments, is not plain JSON or cannot be written; the wizard left it as it is",
-                                 [str(path)], "add this line to it yourself", vscode.setting_line(python)))
+            self._emit(
+                Diagnosis(
+                    "vscode-settings-kept",
+                    "warning",
+                    f"{path} has comments, is not plain JSON or cannot be written; the wizard left it as it is",
+                    [str(path)],
+                    "add this line to it yourself",
+                    vscode.setting_line(python),
+                )
+            )
 
     def _register(self, env: Path) -> None:
         """This run in the list of environments the wizard made (wizard.registry)."""
@@ -378,10 +424,20 @@ class Execution:
         if state is None or not state.get("created"):
             return
         t, rec = self.prepared.plan.target, self.record
-        registry.update(str(env), registry.run_fields(t.kind, t.python_version, {d.framework: d.variant for d in self.prepared.plan.decisions},
-                                                      rec.outcome, rec.outcome == "ok" and bool(rec.checks),
-                                                      {"kernel": (state.get("jupyter_kernel") or {}).get("name"),
-                                                       "kernel_dir": (state.get("jupyter_kernel") or {}).get("dir")}))
+        registry.update(
+            str(env),
+            registry.run_fields(
+                t.kind,
+                t.python_version,
+                {d.framework: d.variant for d in self.prepared.plan.decisions},
+                rec.outcome,
+                rec.outcome == "ok" and bool(rec.checks),
+                {
+                    "kernel": (state.get("jupyter_kernel") or {}).get("name"),
+                    "kernel_dir": (state.get("jupyter_kernel") or {}).get("dir"),
+                },
+            ),
+        )
 
     def _finish(self, log: RunLog, env: Path, failed: bool) -> int:
         rec = self.record
@@ -406,20 +462,29 @@ class Execution:
         try:
             self._register(env)
         except OSError as exc:
-            self._emit(Diagnosis("not-registered", "warning", "this run is missing from `wizard list`", [f"{exc.strerror or exc}"],
-                                 "make the state directory writable and rerun"))
+            self._emit(
+                Diagnosis(
+                    "not-registered",
+                    "warning",
+                    "this run is missing from `wizard list`",
+                    [f"{exc.strerror or exc}"],
+                    "make the state directory writable and rerun",
+                )
+            )
         if rec.outcome != "cancelled":
             self._diagnose()
         if touched:
             p = self.prepared
             try:
-                self.files = {**write_env_files(env_meta_dir(env), p.answers, report_dict(p.answers, p.machine, p.plan, rec, log.path)), **self.files}
+                self.files = {
+                    **write_env_files(env_meta_dir(env), p.answers, report_dict(p.answers, p.machine, p.plan, rec, log.path)),
+                    **self.files,
+                }
             except OSError as exc:
                 self._emit(Error(f"cannot write the report: {exc.strerror or exc}; the previous files were kept"))
                 if rec.outcome == "ok":
                     rec.outcome, rec.exit_code = "failed", EXIT_FAILED
         self.files["log"] = str(log.path)
-        summary = {"ok": "environment ready", "failed": "a step or check failed",
-                   "cancelled": "interrupted"}[rec.outcome]
+        summary = {"ok": "environment ready", "failed": "a step or check failed", "cancelled": "interrupted"}[rec.outcome]
         self.emit(Done(rec.exit_code, summary, str(env) if touched else None, dict(self.files)))
         return rec.exit_code

@@ -37,8 +37,10 @@ def classify(path: Path) -> FolderKind:
     except FileNotFoundError:
         pass
     except (OSError, ValueError) as exc:
-        raise RequestError(f"cannot look at {path}: {getattr(exc, 'strerror', None) or exc}",
-                           "choose a folder you can read, with names of at most 255 bytes") from None
+        raise RequestError(
+            f"cannot look at {path}: {getattr(exc, 'strerror', None) or exc}",
+            "choose a folder you can read, with names of at most 255 bytes",
+        ) from None
     if not path.exists():
         return "file" if path.is_symlink() else "missing"
     if not path.is_dir():

@@ -5,8 +5,9 @@ Every event serialises to one JSON object with an "event" key; `emit` callbacks 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 StepStatus = Literal["ok", "failed", "skipped", "cancelled"]
 
@@ -30,9 +31,9 @@ class StepStarted(Event):
     name: ClassVar[str] = "step_started"
     step: str
     title: str
-    index: int            # 1-based position in the plan
+    index: int  # 1-based position in the plan
     total: int
-    argv: list[str]       # redacted
+    argv: list[str]  # redacted
     pid: int | None = None
 
 
@@ -60,7 +61,7 @@ class StepFinished(Event):
     status: StepStatus
     exit_code: int | None
     seconds: float
-    reason: str | None = None   # why it was skipped or failed
+    reason: str | None = None  # why it was skipped or failed
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,12 @@ class Diagnosis(Event):
     """A cause behind failed or suspicious checks: what is wrong, the evidence, and how to fix it."""
 
     name: ClassVar[str] = "diagnosis"
-    rule: str                       # stable id of the rule that found it, e.g. "cpu-torch-on-gpu"
-    severity: Literal["error", "warning"]   # error: explains a failed check; warning: nothing failed yet
+    rule: str  # stable id of the rule that found it, e.g. "cpu-torch-on-gpu"
+    severity: Literal["error", "warning"]  # error: explains a failed check; warning: nothing failed yet
     cause: str
     evidence: list[str]
     fix: str
-    command: str | None = None      # a command that applies the fix, where there is one
+    command: str | None = None  # a command that applies the fix, where there is one
 
 
 @dataclass(frozen=True)

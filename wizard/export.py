@@ -28,23 +28,29 @@ def open_env(path: Path) -> Path:
     env = Path(path).expanduser().absolute()
     kind = envs.classify(env)
     if kind not in ("venv", "conda"):
-        raise RequestError(f"{env} is not a virtual environment or conda environment ({kind})",
-                           "give the folder that holds pyvenv.cfg or conda-meta/")
+        raise RequestError(
+            f"{env} is not a virtual environment or conda environment ({kind})",
+            "give the folder that holds pyvenv.cfg or conda-meta/",
+        )
     return env
 
 
 def _lock(env: Path) -> Lock:
     path = lock_path(env)
     if not path.is_file():
-        raise RequestError(f"{env} has no lock ({path})",
-                           "run the wizard on it once more (a successful run writes the lock), or export --format answers")
+        raise RequestError(
+            f"{env} has no lock ({path})",
+            "run the wizard on it once more (a successful run writes the lock), or export --format answers",
+        )
     return read_lock(path)
 
 
 def _header(env: Path, lock: Lock) -> str:
-    return (f"Exported by llm-setup-wizard {__version__} from {env}\n"
-            f"Python {lock.python} on {lock.sys_platform} {lock.platform_machine}; install with:\n"
-            "  pip install --no-deps --require-hashes -r THIS_FILE")
+    return (
+        f"Exported by llm-setup-wizard {__version__} from {env}\n"
+        f"Python {lock.python} on {lock.sys_platform} {lock.platform_machine}; install with:\n"
+        "  pip install --no-deps --require-hashes -r THIS_FILE"
+    )
 
 
 def _requirements(env: Path) -> str:
@@ -65,8 +71,16 @@ def _environment_yml(env: Path) -> str:
     lock = _lock(env)
     pip_lines = requirements_text(lock).replace(" \\\n    ", " ").splitlines()
     name = re.sub(r"[^A-Za-z0-9._-]", "-", env.name) or "env"
-    out = [f"# Exported by llm-setup-wizard {__version__} from {env}", f"name: {name}", "channels:", "  - conda-forge",
-           "dependencies:", f"  - python={lock.python}", "  - pip", "  - pip:"]
+    out = [
+        f"# Exported by llm-setup-wizard {__version__} from {env}",
+        f"name: {name}",
+        "channels:",
+        "  - conda-forge",
+        "dependencies:",
+        f"  - python={lock.python}",
+        "  - pip",
+        "  - pip:",
+    ]
     return "\n".join([*out, *(f"    - {json.dumps(line)}" for line in pip_lines)]) + "\n"
 
 
@@ -79,36 +93,50 @@ def _dockerfile(env: Path) -> str:
     wizard's doctor (in a venv of its own) as the last build step."""
     lock = _lock(env)
     if lock.sys_platform != "linux":
-        raise RequestError(f"the lock of {env} is for {lock.sys_platform}; Docker images run Linux",
-                           "export --format requirements or pylock instead")
+        raise RequestError(
+            f"the lock of {env} is for {lock.sys_platform}; Docker images run Linux",
+            "export --format requirements or pylock instead",
+        )
     arch = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(lock.platform_machine, lock.platform_machine)
     reqs = requirements_text(lock)
     secrets = sorted(set(_ENV_REF.findall(reqs)))
     mounts = "".join(f"--mount=type=secret,id={s},env={s} " for s in secrets)
     cuda = lock.cuda_major()
-    lines = ["# syntax=docker/dockerfile:1.10",
-             f"# Rebuilds {env} (Python {lock.python}, {len(lock.packages)} locked packages); made by llm-setup-wizard {__version__}.",
-             "# Build: docker build -t my-env -f Dockerfile ."
-             + "".join(f" --secret id={s},env={s}" for s in secrets)]
+    lines = [
+        "# syntax=docker/dockerfile:1.10",
+        f"# Rebuilds {env} (Python {lock.python}, {len(lock.packages)} locked packages); made by llm-setup-wizard {__version__}.",
+        "# Build: docker build -t my-env -f Dockerfile ." + "".join(f" --secret id={s},env={s}" for s in secrets),
+    ]
     if cuda is not None:
-        lines += [f"# CUDA {cuda} build: the image carries CUDA's libraries in its wheels, not the driver. The host needs an",
-                  f"# NVIDIA driver that runs CUDA {cuda} and the NVIDIA Container Toolkit; run with `docker run --gpus all ...`."]
-    lines += [f"FROM --platform=linux/{arch} python:{lock.python}-slim", "",
-              *_heredoc(IMAGE_LOCK, lock_path(env).read_text("utf-8")), "",
-              *_heredoc(IMAGE_REQUIREMENTS, reqs), "",
-              f"RUN python -m venv {IMAGE_VENV}",
-              f"RUN {mounts}{IMAGE_VENV}/bin/python -m pip install --no-deps --require-hashes -r {IMAGE_REQUIREMENTS}",
-              f"ENV PATH={IMAGE_VENV}/bin:$PATH VIRTUAL_ENV={IMAGE_VENV}", "",
-              "# The wizard's own checks, in a venv apart from the environment: the build fails when one fails.",
-              "# (The wizard comes from the package index; to use a wheel of it instead, COPY it in and install that.)",
-              f"RUN python -m venv /opt/wizard/tool && /opt/wizard/tool/bin/pip install llm-setup-wizard=={__version__} \\",
-              f"    && /opt/wizard/tool/bin/python -m wizard doctor --env {IMAGE_VENV}"]
+        lines += [
+            f"# CUDA {cuda} build: the image carries CUDA's libraries in its wheels, not the driver. The host needs an",
+            f"# NVIDIA driver that runs CUDA {cuda} and the NVIDIA Container Toolkit; run with `docker run --gpus all ...`.",
+        ]
+    lines += [
+        f"FROM --platform=linux/{arch} python:{lock.python}-slim",
+        "",
+        *_heredoc(IMAGE_LOCK, lock_path(env).read_text("utf-8")),
+        "",
+        *_heredoc(IMAGE_REQUIREMENTS, reqs),
+        "",
+        f"RUN python -m venv {IMAGE_VENV}",
+        f"RUN {mounts}{IMAGE_VENV}/bin/python -m pip install --no-deps --require-hashes -r {IMAGE_REQUIREMENTS}",
+        f"ENV PATH={IMAGE_VENV}/bin:$PATH VIRTUAL_ENV={IMAGE_VENV}",
+        "",
+        "# The wizard's own checks, in a venv apart from the environment: the build fails when one fails.",
+        "# (The wizard comes from the package index; to use a wheel of it instead, COPY it in and install that.)",
+        f"RUN python -m venv /opt/wizard/tool && /opt/wizard/tool/bin/pip install llm-setup-wizard=={__version__} \\",
+        f"    && /opt/wizard/tool/bin/python -m wizard doctor --env {IMAGE_VENV}",
+    ]
     return "\n".join(lines) + "\n"
 
 
 RENDERERS: dict[str, Callable[[Path], str]] = {
     "pylock": lambda env: (_lock(env), lock_path(env).read_text("utf-8"))[1],
-    "requirements": _requirements, "answers": _answers, "environment-yml": _environment_yml, "dockerfile": _dockerfile,
+    "requirements": _requirements,
+    "answers": _answers,
+    "environment-yml": _environment_yml,
+    "dockerfile": _dockerfile,
 }
 
 

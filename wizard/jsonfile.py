@@ -14,7 +14,7 @@ from typing import Any
 from wizard.problems import InputError, Problem
 
 MAX_BYTES = 1_000_000
-MAX_DEPTH = 32          # real answers and machine files nest 4 deep; recursion limits start near 500
+MAX_DEPTH = 32  # real answers and machine files nest 4 deep; recursion limits start near 500
 _STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
@@ -25,16 +25,21 @@ def _read_regular(path: Path, what: str) -> bytes:
     if stat.S_ISDIR(st.st_mode):
         raise InputError(source, [Problem("$", f"{what} is a folder, not a file")])
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(source, [Problem("$", f"{what} is not a regular file (a pipe, device or socket)",
-                                           "give a JSON file")])
+        raise InputError(source, [Problem("$", f"{what} is not a regular file (a pipe, device or socket)", "give a JSON file")])
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with os.fdopen(fd, "rb") as fh:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise InputError(source, [Problem("$", f"{what} is not a regular file")])
         raw = fh.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
-        raise InputError(source, [Problem("$", f"{what} is {max(st.st_size, len(raw)):,} bytes; the limit is {MAX_BYTES:,}",
-                                           "is this the right file?")])
+        raise InputError(
+            source,
+            [
+                Problem(
+                    "$", f"{what} is {max(st.st_size, len(raw)):,} bytes; the limit is {MAX_BYTES:,}", "is this the right file?"
+                )
+            ],
+        )
     return raw
 
 

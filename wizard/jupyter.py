@@ -73,12 +73,22 @@ def steps(env: Path, env_python: str, imports: list[str]) -> list[Step]:
     """Register the kernel, then start it and import the chosen frameworks in it."""
     name = kernel_name(env, env_python)
     display = f"Python ({env.name})"
-    return [Step("jupyter-kernel", "kernel", f"Register the Jupyter kernel {name!r}",
-                 f"Jupyter and VS Code notebooks list it as {display!r}; it runs this environment's Python.",
-                 (env_python, "-m", "ipykernel", "install", "--user", "--name", name, "--display-name", display)),
-            Step("kernel-check", "verify", "Start the kernel and import the frameworks in it",
-                 "Proves the kernel starts through jupyter_client and runs this environment, not another Python.",
-                 (env_python, "-I", str(KERNEL_PROBE), name, json.dumps(imports)))]
+    return [
+        Step(
+            "jupyter-kernel",
+            "kernel",
+            f"Register the Jupyter kernel {name!r}",
+            f"Jupyter and VS Code notebooks list it as {display!r}; it runs this environment's Python.",
+            (env_python, "-m", "ipykernel", "install", "--user", "--name", name, "--display-name", display),
+        ),
+        Step(
+            "kernel-check",
+            "verify",
+            "Start the kernel and import the frameworks in it",
+            "Proves the kernel starts through jupyter_client and runs this environment, not another Python.",
+            (env_python, "-I", str(KERNEL_PROBE), name, json.dumps(imports)),
+        ),
+    ]
 
 
 def kernel_record(step: Step) -> dict[str, str]:

@@ -59,10 +59,16 @@ class EnvLock:
         fh = open(lock_path, "a+b")  # noqa: SIM115 - held until release()
         if not _try_lock(fh):
             fh.close()
-            raise RequestError(f"another run of the wizard is working on {env} ({_holder(holder_path)})",
-                               "wait for it to finish, or stop it; then run again")
-        atomic.write_text(holder_path, json.dumps({"pid": os.getpid(), "env": str(env),
-                                                   "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}))
+            raise RequestError(
+                f"another run of the wizard is working on {env} ({_holder(holder_path)})",
+                "wait for it to finish, or stop it; then run again",
+            )
+        atomic.write_text(
+            holder_path,
+            json.dumps(
+                {"pid": os.getpid(), "env": str(env), "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            ),
+        )
         return cls(env, fh)
 
     def release(self) -> None:

@@ -35,10 +35,12 @@ def _editor_lines(done: Done) -> list[str]:
 def render_plan(plan: dict[str, Any]) -> list[str]:
     """The plan as text: environment, decisions with their reasons, steps with their commands."""
     env = plan["environment"]
-    lines = [f"Environment: {env['kind']} at {env['path']} (Python {env['python_version']}"
-             + (", exists: reused)" if env["reuse"] else ")"),
-             f"Frameworks: {', '.join(plan['frameworks']) or '(none)'}",
-             f"Disk needed: about {_size(plan['disk_needed_bytes'])}"]
+    lines = [
+        f"Environment: {env['kind']} at {env['path']} (Python {env['python_version']}"
+        + (", exists: reused)" if env["reuse"] else ")"),
+        f"Frameworks: {', '.join(plan['frameworks']) or '(none)'}",
+        f"Disk needed: about {_size(plan['disk_needed_bytes'])}",
+    ]
     if plan["decisions"]:
         lines.append("Decisions:")
         for d in plan["decisions"]:
@@ -62,15 +64,22 @@ def render_resolution(resolution: list[dict[str, Any]] | None) -> list[str]:
     total = f", {_size(sum(sizes))} to download from local files" if sizes else ""
     lines = [f"Resolved by pip: {len(resolution)} packages{total}"]
     for p in sorted(resolution, key=lambda p: (not p["requested"], p["name"])):
-        lines.append(f"  {p['name']}=={p['version']}" + (f" ({_size(p['size'])})" if p["size"] else "")
-                     + ("" if p["requested"] else " (dependency)"))
+        lines.append(
+            f"  {p['name']}=={p['version']}"
+            + (f" ({_size(p['size'])})" if p["size"] else "")
+            + ("" if p["requested"] else " (dependency)")
+        )
     return lines
 
 
 def render_diagnosis(d: Diagnosis) -> list[str]:
     """A diagnosis as text: the cause, each piece of evidence, the fix and its command."""
-    return [f"{'✗' if d.severity == 'error' else '⚠'} diagnosis: {d.cause}", *(f"    evidence: {e}" for e in d.evidence),
-            f"    fix: {d.fix}", *([f"    $ {d.command}"] if d.command else [])]
+    return [
+        f"{'✗' if d.severity == 'error' else '⚠'} diagnosis: {d.cause}",
+        *(f"    evidence: {e}" for e in d.evidence),
+        f"    fix: {d.fix}",
+        *([f"    $ {d.command}"] if d.command else []),
+    ]
 
 
 _HELD_SIGNALS = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
@@ -131,7 +140,7 @@ class PlainPrinter(_Printer):
     def __init__(self, out: TextIO = sys.stdout):
         self.out = out
         self._last_progress = 0.0
-        self._failed_checks = 0   # in the current step: a verify step that ran is not "ok" when a check failed
+        self._failed_checks = 0  # in the current step: a verify step that ran is not "ok" when a check failed
 
     def _say(self, text: str) -> None:
         self.out.write(f"[{time.strftime('%H:%M:%S')}] {text}\n")
@@ -153,7 +162,7 @@ class PlainPrinter(_Printer):
         elif isinstance(e, StepFinished):
             extra = f": {e.reason}" if e.reason else ""
             failed, self._failed_checks = self._failed_checks, 0
-            if failed and e.status == "ok":   # the probe ran, but its checks did not all pass
+            if failed and e.status == "ok":  # the probe ran, but its checks did not all pass
                 self._say(f"✗ {e.step}: {failed} check{'s' * (failed > 1)} failed, in {e.seconds:.1f}s")
             else:
                 self._say(f"{'✓' if e.status in ('ok', 'skipped') else '✗'} {e.step} {e.status} in {e.seconds:.1f}s{extra}")
@@ -180,12 +189,29 @@ class RichPrinter(_Printer):
 
     def __init__(self) -> None:
         from rich.console import Console
-        from rich.progress import (BarColumn, DownloadColumn, Progress as Bars, SpinnerColumn, TaskProgressColumn,
-                                   TextColumn, TimeElapsedColumn)
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            SpinnerColumn,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+        from rich.progress import (
+            Progress as Bars,
+        )
 
         self.console = Console(highlight=False)
-        self.bars = Bars(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                         DownloadColumn(), TimeElapsedColumn(), console=self.console, transient=False)
+        self.bars = Bars(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            DownloadColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=False,
+        )
         self.overall: Any = None
         self.current: Any = None
         self.download: Any = None
@@ -221,10 +247,12 @@ class RichPrinter(_Printer):
                 self.download = None
             mark = {"ok": "[green]✓[/]", "skipped": "[cyan]↷[/]", "failed": "[red]✗[/]", "cancelled": "[yellow]■[/]"}[e.status]
             failed, self.failed_checks = self.failed_checks, 0
-            if failed and e.status == "ok":   # the probe ran, but its checks did not all pass
+            if failed and e.status == "ok":  # the probe ran, but its checks did not all pass
                 self.console.print(f"[red]✗[/] {escape(e.step)}: {failed} check{'s' * (failed > 1)} failed, in {e.seconds:.1f}s")
             else:
-                self.console.print(f"{mark} {escape(e.step)} {e.status} in {e.seconds:.1f}s" + (f": {escape(e.reason)}" if e.reason else ""))
+                self.console.print(
+                    f"{mark} {escape(e.step)} {e.status} in {e.seconds:.1f}s" + (f": {escape(e.reason)}" if e.reason else "")
+                )
             if self.overall is not None:
                 b.advance(self.overall)
         elif isinstance(e, Check):

@@ -18,7 +18,7 @@ def asset(*parts: str) -> Path:
     return assets_dir().joinpath(*parts)
 
 
-MAX_NAME_BYTES = 255   # a path component's limit on every common filesystem
+MAX_NAME_BYTES = 255  # a path component's limit on every common filesystem
 
 
 def path_problem(text: str) -> str | None:
@@ -33,7 +33,10 @@ def path_problem(text: str) -> str | None:
     if text.startswith("~") and os.path.expanduser(text) == text:
         user = text[1:].split("/", 1)[0]
         return f"~{user}: there is no user {user!r} on this machine" if user else "~: the home folder is unknown"
-    long = next((part for part in text.replace("\\", "/").split("/") if len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES), None)
+    long = next(
+        (part for part in text.replace("\\", "/").split("/") if len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES),
+        None,
+    )
     if long is not None:
         return f"the name {long[:20]}… is {len(long.encode('utf-8', 'surrogateescape'))} bytes; the limit is {MAX_NAME_BYTES}"
     return None

@@ -19,8 +19,8 @@ class Decision:
     why: str
     packages: tuple[str, ...]
     index_url: str | None = None
-    python: str = ""             # PEP 440 specifier of the Pythons this build has wheels for ("" = any)
-    size_mb: int = 0             # installed size estimate, for the disk check
+    python: str = ""  # PEP 440 specifier of the Pythons this build has wheels for ("" = any)
+    size_mb: int = 0  # installed size estimate, for the disk check
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -38,13 +38,13 @@ class Step:
     title: str
     why: str
     argv: tuple[str, ...]
-    requirements: tuple[str, ...] = ()   # pip steps: what must be satisfied for a rerun to skip it
-    index_args: tuple[str, ...] = ()     # install steps: pip's index options, which the resolution reuses
+    requirements: tuple[str, ...] = ()  # pip steps: what must be satisfied for a rerun to skip it
+    index_args: tuple[str, ...] = ()  # install steps: pip's index options, which the resolution reuses
     env: tuple[tuple[str, str], ...] = ()  # added to the child's environment: index URLs that carry credentials
     #                                        (private to the user, unlike argv; the only place ${VAR} is expanded),
     #                                        uv's certificate settings
-    stdin: str | None = None               # data for the child (the verify spec): argv has a size limit
-    installer: str = ""                    # "uv" for steps uv runs
+    stdin: str | None = None  # data for the child (the verify spec): argv has a size limit
+    installer: str = ""  # "uv" for steps uv runs
 
     def display_argv(self) -> list[str]:
         return [redact_text(a) for a in self.argv]
@@ -58,9 +58,15 @@ class Step:
         return shlex.join([*(f"{k}={v}" for k, v in self.display_env().items()), *self.display_argv()])
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "title": self.title, "why": self.why,
-                "argv": self.display_argv(), **({"env": self.display_env()} if self.env else {}),
-                **({"stdin": redact_text(self.stdin)} if self.stdin is not None else {})}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "why": self.why,
+            "argv": self.display_argv(),
+            **({"env": self.display_env()} if self.env else {}),
+            **({"stdin": redact_text(self.stdin)} if self.stdin is not None else {}),
+        }
 
 
 @dataclass(frozen=True)
@@ -69,10 +75,10 @@ class ResolvedPackage:
 
     name: str
     version: str
-    url: str                       # the file pip chose, credentials masked
-    size: int | None               # bytes, where known (local files); pip's report gives no size
-    requested: bool                # named in the plan (else a dependency)
-    step: str                      # the install step that gets it
+    url: str  # the file pip chose, credentials masked
+    size: int | None  # bytes, where known (local files); pip's report gives no size
+    requested: bool  # named in the plan (else a dependency)
+    step: str  # the install step that gets it
 
 
 @dataclass(frozen=True)
@@ -80,12 +86,12 @@ class Target:
     """The environment the plan works on."""
 
     kind: Literal["venv", "existing", "conda"]
-    path: str                      # absolute
-    python: str                    # interpreter that creates it (venv) or the env's own (existing)
+    path: str  # absolute
+    python: str  # interpreter that creates it (venv) or the env's own (existing)
     python_version: str
-    env_python: str                # the interpreter inside the environment
-    reuse: bool = False            # a wizard-made environment already exists there
-    free_threaded: bool = False    # a free-threaded interpreter (3.14t): builds are chosen for its wheels
+    env_python: str  # the interpreter inside the environment
+    reuse: bool = False  # a wizard-made environment already exists there
+    free_threaded: bool = False  # a free-threaded interpreter (3.14t): builds are chosen for its wheels
 
     @property
     def python_key(self) -> str:
@@ -101,13 +107,19 @@ class Plan:
     steps: tuple[Step, ...]
     disk_needed_bytes: int
     notes: tuple[str, ...] = field(default=())
-    resolution: tuple[ResolvedPackage, ...] | None = None   # None until resolved at the start of a real run
+    resolution: tuple[ResolvedPackage, ...] | None = None  # None until resolved at the start of a real run
 
     def to_dict(self) -> dict[str, Any]:
         t = self.target
         return {
-            "environment": {"kind": t.kind, "path": t.path, "python": t.python,
-                            "python_version": t.python_version, "env_python": t.env_python, "reuse": t.reuse},
+            "environment": {
+                "kind": t.kind,
+                "path": t.path,
+                "python": t.python,
+                "python_version": t.python_version,
+                "env_python": t.env_python,
+                "reuse": t.reuse,
+            },
             "frameworks": list(self.frameworks),
             "decisions": [d.to_dict() for d in self.decisions],
             "steps": [s.to_dict() for s in self.steps],

@@ -18,13 +18,13 @@ from wizard.catalog import Catalog, IndexTable, expand
 from wizard.machine import Machine, PythonInfo
 from wizard.plan import Decision, Plan, Step, Target
 from wizard.problems import RequestError
-from wizard.redact import is_private_url
 from wizard.pythons import MIN_TARGET, is_supported_target, parse_python_request, probe_interpreter
+from wizard.redact import is_private_url
 from wizard.verify import expectations, verification_steps, verify_spec
 
 RAW_PROGRESS_PIP = Version("24.1")
 PIP_COMMON = ("--no-input", "--disable-pip-version-check", "--no-color")
-UV_COMMON = ("--index-strategy", "unsafe-best-match")   # choose among indexes as pip does (wizard.uv)
+UV_COMMON = ("--index-strategy", "unsafe-best-match")  # choose among indexes as pip does (wizard.uv)
 
 
 def _minor(v: str) -> str:
@@ -50,8 +50,10 @@ def _cannot_run(options: builds.BuildOptions, versions: list[str]) -> RequestErr
     """Which frameworks no offered Python can serve, and the Pythons that would work."""
     names = [t for t in options.titles.values() if all(t in options.unsupported(v) for v in versions)]
     shown = ", ".join(sorted({_minor(v) for v in versions}, key=lambda v: Version(v.rstrip("t"))))
-    return RequestError(f"{', '.join(names) or 'this selection'} cannot run on Python {shown}",
-                        f"Pythons that work for this selection: {_works_with(options)}")
+    return RequestError(
+        f"{', '.join(names) or 'this selection'} cannot run on Python {shown}",
+        f"Pythons that work for this selection: {_works_with(options)}",
+    )
 
 
 def _choose_python(answers: Answers, machine: Machine, options: builds.BuildOptions) -> PythonInfo:
@@ -65,7 +67,9 @@ def _choose_python(answers: Answers, machine: Machine, options: builds.BuildOpti
             path = os.path.expanduser(request.path)
             probed = probe_interpreter(path, "answers") if os.path.exists(path) else None
             if probed is None:
-                raise RequestError(f"no working Python interpreter at {request.path}", "give an existing interpreter or a version such as '3.11'")
+                raise RequestError(
+                    f"no working Python interpreter at {request.path}", "give an existing interpreter or a version such as '3.11'"
+                )
             if not is_supported_target(probed):
                 raise RequestError(f"{request.path} is Python {probed.version}; the wizard targets 3.9 and newer")
             found = probed
@@ -76,10 +80,14 @@ def _choose_python(answers: Answers, machine: Machine, options: builds.BuildOpti
             have = ", ".join(sorted({_minor(p.version) for p in pool}, key=Version, reverse=True)) or "none"
             if request is None:
                 older = ", ".join(sorted({_minor(p.version) for p in machine.pythons}, key=Version)) or "none"
-                raise RequestError(f"no usable Python found: the wizard needs Python {MIN_TARGET} or newer (found: {older})",
-                                   "install a newer Python (e.g. with pyenv or your package manager)")
-            raise RequestError(f"no detected Python matches {request.text!r} (found: {have})",
-                               "install that Python (e.g. with pyenv or your package manager) or change environment.python")
+                raise RequestError(
+                    f"no usable Python found: the wizard needs Python {MIN_TARGET} or newer (found: {older})",
+                    "install a newer Python (e.g. with pyenv or your package manager)",
+                )
+            raise RequestError(
+                f"no detected Python matches {request.text!r} (found: {have})",
+                "install that Python (e.g. with pyenv or your package manager) or change environment.python",
+            )
     fitting = [p for p in candidates if options.fits(_key(p))]
     if not fitting:
         raise _cannot_run(options, [_key(p) for p in candidates])
@@ -99,13 +107,17 @@ def _conda_python(answers: Answers, options: builds.BuildOptions) -> str:
     text = answers.environment.python
     request = parse_python_request(text) if text else None
     if request and request.path:
-        raise RequestError("a conda environment gets its Python from conda, not from an interpreter path",
-                           "give a version such as '3.12' in environment.python")
-    wanted = [v for v in options.pythons if request is None or request.spec is None
-              or request.spec.contains(Version(v), prereleases=True)]
+        raise RequestError(
+            "a conda environment gets its Python from conda, not from an interpreter path",
+            "give a version such as '3.12' in environment.python",
+        )
+    wanted = [
+        v
+        for v in options.pythons
+        if request is None or request.spec is None or request.spec.contains(Version(v), prereleases=True)
+    ]
     if not wanted:
-        raise RequestError(f"no Python version the catalog knows matches {text!r}",
-                           f"give one of {', '.join(options.pythons)}")
+        raise RequestError(f"no Python version the catalog knows matches {text!r}", f"give one of {', '.join(options.pythons)}")
     fitting = [v for v in wanted if options.fits(v)]
     if not fitting:
         raise _cannot_run(options, wanted)
@@ -114,10 +126,16 @@ def _conda_python(answers: Answers, options: builds.BuildOptions) -> str:
 
 # where a URL that must stay out of argv goes, per installer: (variable, separator between values)
 _PRIVATE_VARS = {
-    "pip": {"--index-url": ("PIP_INDEX_URL", " "), "--extra-index-url": ("PIP_EXTRA_INDEX_URL", " "),
-            "--find-links": ("PIP_FIND_LINKS", " ")},
-    "uv": {"--index-url": ("UV_INDEX_URL", " "), "--extra-index-url": ("UV_EXTRA_INDEX_URL", " "),
-           "--find-links": ("UV_FIND_LINKS", ",")},
+    "pip": {
+        "--index-url": ("PIP_INDEX_URL", " "),
+        "--extra-index-url": ("PIP_EXTRA_INDEX_URL", " "),
+        "--find-links": ("PIP_FIND_LINKS", " "),
+    },
+    "uv": {
+        "--index-url": ("UV_INDEX_URL", " "),
+        "--extra-index-url": ("UV_EXTRA_INDEX_URL", " "),
+        "--find-links": ("UV_FIND_LINKS", ","),
+    },
 }
 
 
@@ -167,26 +185,36 @@ def _reusable(path: Path, folder: envs.FolderKind, python_version: str) -> bool:
     state = envs.read_state(path)
     damage = envs.state_damage(path) if state is None and folder != "missing" else None
     if damage:
-        raise RequestError(f"the wizard's record of {path} (.wizard/{envs.STATE_FILE}) is damaged: {damage}; "
-                           "what is in the folder is unknown, so nothing was touched",
-                           "remove the folder to start again, or use kind 'existing' to install into it")
+        raise RequestError(
+            f"the wizard's record of {path} (.wizard/{envs.STATE_FILE}) is damaged: {damage}; "
+            "what is in the folder is unknown, so nothing was touched",
+            "remove the folder to start again, or use kind 'existing' to install into it",
+        )
     if state is not None and state.get("creating") and not state.get("created"):
         if _minor(state.get("python_version", "")) != _minor(python_version):
-            raise RequestError(f"{path} is an environment the wizard began with Python {state.get('python_version')} and did "
-                               f"not finish; this plan uses Python {python_version}", "remove the folder, or ask for that Python")
-        return False   # the wizard's own half-made environment (an interrupted creation): made again over it
+            raise RequestError(
+                f"{path} is an environment the wizard began with Python {state.get('python_version')} and did "
+                f"not finish; this plan uses Python {python_version}",
+                "remove the folder, or ask for that Python",
+            )
+        return False  # the wizard's own half-made environment (an interrupted creation): made again over it
     if folder == "other":
-        raise RequestError(f"{path} exists, is not empty and is not an environment; nothing in it was touched",
-                           "choose a new or empty folder")
+        raise RequestError(
+            f"{path} exists, is not empty and is not an environment; nothing in it was touched", "choose a new or empty folder"
+        )
     if folder not in ("venv", "conda"):
         return False
     if state is None or not state.get("created"):
-        raise RequestError(f"{path} is an environment the wizard did not create; it will not install into it",
-                           "use kind 'existing' to install into it, or choose a new path")
+        raise RequestError(
+            f"{path} is an environment the wizard did not create; it will not install into it",
+            "use kind 'existing' to install into it, or choose a new path",
+        )
     made_with = envs.venv_version(path) or state.get("python_version", "")
     if _minor(made_with) != _minor(python_version):
-        raise RequestError(f"{path} was made with Python {made_with}, but this plan uses Python {python_version}",
-                           "choose another path, or ask for that Python in environment.python")
+        raise RequestError(
+            f"{path} was made with Python {made_with}, but this plan uses Python {python_version}",
+            "choose another path, or ask for that Python in environment.python",
+        )
     return True
 
 
@@ -207,24 +235,38 @@ def _resolve_target(answers: Answers, machine: Machine, options: builds.BuildOpt
     path = Path(os.path.abspath(os.path.expanduser(env.path or "")))
     folder = envs.classify(path)
     if env.kind == "existing":
-        info = envs.existing_interpreter(path, "give the folder that holds pyvenv.cfg or conda-meta/, "
-                                               "or use kind 'venv' to create one")
+        info = envs.existing_interpreter(
+            path, "give the folder that holds pyvenv.cfg or conda-meta/, or use kind 'venv' to create one"
+        )
         if info.externally_managed:
-            raise RequestError(f"{path} is an externally managed (PEP 668) Python; the wizard will not install into it",
-                               "create a venv instead (kind 'venv')")
+            raise RequestError(
+                f"{path} is an externally managed (PEP 668) Python; the wizard will not install into it",
+                "create a venv instead (kind 'venv')",
+            )
         if env.python and not parse_python_request(env.python).accepts(info) and "/" not in env.python:
             raise RequestError(f"the environment at {path} has Python {info.version}, not {env.python}")
         if not options.fits(_key(info)):
-            raise RequestError(f"the environment at {path} has Python {info.version}, which this selection does not support",
-                               f"Pythons that work: {_works_with(options)}")
+            raise RequestError(
+                f"the environment at {path} has Python {info.version}, which this selection does not support",
+                f"Pythons that work: {_works_with(options)}",
+            )
         return Target("existing", str(path), info.path, info.version, info.path, reuse=True, free_threaded=info.free_threaded)
     py = _choose_python(answers, machine, options)
     reuse = _reusable(path, folder, py.version)
     if not py.venv_ok:
-        raise RequestError(f"Python {py.version} at {py.path} cannot create virtual environments (venv/ensurepip missing)",
-                           py.venv_hint or "install your distribution's venv package for that Python")
-    return Target("venv", str(path), py.path, py.version, str(envs.env_python(path, machine.os)), reuse=reuse,
-                  free_threaded=py.free_threaded)
+        raise RequestError(
+            f"Python {py.version} at {py.path} cannot create virtual environments (venv/ensurepip missing)",
+            py.venv_hint or "install your distribution's venv package for that Python",
+        )
+    return Target(
+        "venv",
+        str(path),
+        py.path,
+        py.version,
+        str(envs.env_python(path, machine.os)),
+        reuse=reuse,
+        free_threaded=py.free_threaded,
+    )
 
 
 def _pip(python: str, *args: str) -> tuple[str, ...]:
@@ -238,18 +280,27 @@ def _installer_argv(answers: Answers, env_python: str, idx: list[str], reqs: lis
     return _pip(env_python, "install", *PIP_COMMON, *(("--progress-bar", "raw") if progress else ()), *idx, *reqs)
 
 
-def _install_step(sid: str, title: str, why: str, answers: Answers, env_python: str, url: str | None,
-                  reqs: list[str], progress: bool) -> Step:
+def _install_step(
+    sid: str, title: str, why: str, answers: Answers, env_python: str, url: str | None, reqs: list[str], progress: bool
+) -> Step:
     """An install step with its index options: in argv, or in the child's environment for URLs that carry secrets."""
     args, env = _index_options(answers.index, url, answers.options.installer)
-    return Step(sid, "pip", title, why, _installer_argv(answers, env_python, args, reqs, progress), tuple(reqs),
-                tuple(args), env, installer="uv" if answers.options.installer == "uv" else "")
+    return Step(
+        sid,
+        "pip",
+        title,
+        why,
+        _installer_argv(answers, env_python, args, reqs, progress),
+        tuple(reqs),
+        tuple(args),
+        env,
+        installer="uv" if answers.options.installer == "uv" else "",
+    )
 
 
-def _install_steps(target: Target, decisions: list[Decision], answers: Answers, progress: bool,
-                   catalog: Catalog) -> list[Step]:
+def _install_steps(target: Target, decisions: list[Decision], answers: Answers, progress: bool, catalog: Catalog) -> list[Step]:
     """One pip call per index: a build's own index (e.g. PyTorch's) serves only that build's packages."""
-    extras = list(answers.packages)   # PyTorch's family among them goes to torch's own index, in its matching release
+    extras = list(answers.packages)  # PyTorch's family among them goes to torch's own index, in its matching release
     torch = next((d for d in decisions if d.packages and d.packages[0].split("=")[0] == "torch"), None)
     if torch is not None and torch.index_url:
         family, extras = builds.family_pins(extras, torch, catalog)
@@ -259,23 +310,35 @@ def _install_steps(target: Target, decisions: list[Decision], answers: Answers, 
         groups.setdefault(d.index_url, []).append(d)
     tool = answers.options.installer
     steps: list[Step] = []
-    pinned: list[str] = []   # packages from a special index, repeated later so pip never swaps their build
+    pinned: list[str] = []  # packages from a special index, repeated later so pip never swaps their build
     for url, ds in groups.items():
         if url is None:
             continue
         reqs = [p for d in ds for p in d.packages]
         names = ", ".join(f"{d.framework} ({d.variant})" for d in ds)
-        steps.append(_install_step(f"install-{ds[0].framework}", f"Install {names}", ds[0].why, answers,
-                                   target.env_python, url, reqs, progress))
+        steps.append(
+            _install_step(
+                f"install-{ds[0].framework}", f"Install {names}", ds[0].why, answers, target.env_python, url, reqs, progress
+            )
+        )
         pinned += reqs
     rest = [p for d in groups.get(None, []) for p in d.packages] + extras
     if rest:
         titles = [d.framework for d in groups.get(None, [])] + (["extra packages"] if extras else [])
         reqs = pinned + rest
-        steps.append(_install_step("install", "Install " + ", ".join(titles),
-                                   f"One {tool} call, so the resolver sees every requirement at once"
-                                   + (" (and keeps the builds installed above)." if pinned else "."),
-                                   answers, target.env_python, None, reqs, progress))
+        steps.append(
+            _install_step(
+                "install",
+                "Install " + ", ".join(titles),
+                f"One {tool} call, so the resolver sees every requirement at once"
+                + (" (and keeps the builds installed above)." if pinned else "."),
+                answers,
+                target.env_python,
+                None,
+                reqs,
+                progress,
+            )
+        )
     return steps
 
 
@@ -288,8 +351,11 @@ def _mirrored(decisions: list[Decision], catalog: Catalog, mirror: str | None) -
     for d in decisions:
         base = next((b for b in bases if d.index_url and d.index_url.startswith(b)), None)
         if base is not None and d.index_url:
-            d = replace(d, index_url=mirror.rstrip("/") + "/" + d.index_url[len(base):],
-                        why=d.why + " From your mirror of PyTorch's indexes (index.torch_mirror).")
+            d = replace(
+                d,
+                index_url=mirror.rstrip("/") + "/" + d.index_url[len(base) :],
+                why=d.why + " From your mirror of PyTorch's indexes (index.torch_mirror).",
+            )
         out.append(d)
     return out
 
@@ -301,10 +367,16 @@ def _create_steps(target: Target, answers: Answers, upgrade: bool) -> list[Step]
     why = "An isolated environment keeps this setup's packages away from the system and other projects."
     title = f"Create a virtual environment with Python {target.python_version}"
     if target.kind == "conda":
-        return [Step("create-conda", "create", f"Create a conda environment with Python {target.python_version}",
-                     f"{Path(target.python).name} provides the Python; pip inside the environment installs the rest, "
-                     "so every build choice above holds as in a venv.",
-                     conda.create_argv(target.python, target.path, target.python_version))]
+        return [
+            Step(
+                "create-conda",
+                "create",
+                f"Create a conda environment with Python {target.python_version}",
+                f"{Path(target.python).name} provides the Python; pip inside the environment installs the rest, "
+                "so every build choice above holds as in a venv.",
+                conda.create_argv(target.python, target.path, target.python_version),
+            )
+        ]
     if target.kind != "venv":
         return []
     seeds_at_hand = not answers.index.offline or _offline_has(answers.index, *_uv_seeds(target.python_version))
@@ -312,18 +384,42 @@ def _create_steps(target: Target, answers: Answers, upgrade: bool) -> list[Step]
         args, env = _index_options(answers.index, installer="uv")
         # --allow-existing: the wizard has just claimed the folder (made it, and recorded its intent in it)
         seed = (uv.uv_bin(), "venv", "--seed", "--allow-existing", "--python", target.python, *UV_COMMON, *args, target.path)
-        return [Step("create-venv", "create", title, why + " uv makes it, with pip in it for later use.", seed, (),
-                     tuple(args), env, installer="uv")]
+        return [
+            Step(
+                "create-venv",
+                "create",
+                title,
+                why + " uv makes it, with pip in it for later use.",
+                seed,
+                (),
+                tuple(args),
+                env,
+                installer="uv",
+            )
+        ]
     if not upgrade:
         return [Step("create-venv", "create", title, why, (target.python, "-m", "venv", target.path))]
     args, env = _index_options(answers.index)
-    return [Step("create-venv", "create", title, why + " Without ensurepip's bundled pip: the next step installs the newest once.",
-                 (target.python, "-m", "venv", "--without-pip", target.path)),
-            Step("upgrade-pip", "pip", "Install pip",
-                 "The newest pip, from the same index as everything else (pip 24.1+ reports download progress); "
-                 "the wizard's own pip installs it, which is faster than upgrading ensurepip's.",
-                 (sys.executable, "-m", "pip", "--python", target.env_python, "install", *PIP_COMMON, *args, "pip"), ("pip",),
-                 tuple(args), env)]
+    return [
+        Step(
+            "create-venv",
+            "create",
+            title,
+            why + " Without ensurepip's bundled pip: the next step installs the newest once.",
+            (target.python, "-m", "venv", "--without-pip", target.path),
+        ),
+        Step(
+            "upgrade-pip",
+            "pip",
+            "Install pip",
+            "The newest pip, from the same index as everything else (pip 24.1+ reports download progress); "
+            "the wizard's own pip installs it, which is faster than upgrading ensurepip's.",
+            (sys.executable, "-m", "pip", "--python", target.env_python, "install", *PIP_COMMON, *args, "pip"),
+            ("pip",),
+            tuple(args),
+            env,
+        ),
+    ]
 
 
 def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
@@ -332,7 +428,7 @@ def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
     folder = answers.options.vscode_folder
     if folder and not Path(folder).expanduser().is_dir():
         raise RequestError(f"options.vscode_folder {folder} is not a folder", "give an existing project folder")
-    custom_index = bool(answers.index.url and not answers.index.torch_mirror or answers.index.offline)
+    custom_index = bool((answers.index.url and not answers.index.torch_mirror) or answers.index.offline)
     options = builds.candidates(frameworks, machine, answers.accelerator, catalog, custom_index)
     target = _resolve_target(answers, machine, options)
     decisions = _mirrored(options.pick(target.python_key), catalog, answers.index.torch_mirror)
@@ -346,8 +442,11 @@ def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
     pip_now = None if upgrade else _current_pip(target, machine)
     progress = upgrade or (pip_now is not None and Version(pip_now) >= RAW_PROGRESS_PIP)
     steps += _install_steps(target, decisions, answers, progress, catalog)
-    kernel = (jupyter.steps(Path(target.path), target.env_python, [m for f in frameworks for m in catalog.frameworks[f].imports])
-              if jupyter.wanted(answers.options.jupyter_kernel, frameworks, answers.packages) else [])
+    kernel = (
+        jupyter.steps(Path(target.path), target.env_python, [m for f in frameworks for m in catalog.frameworks[f].imports])
+        if jupyter.wanted(answers.options.jupyter_kernel, frameworks, answers.packages)
+        else []
+    )
     steps += kernel[:1]
     if answers.options.verify:
         spec = verify_spec(catalog, frameworks, answers.packages, machine, expectations(decisions, answers.accelerator))
@@ -363,4 +462,3 @@ def _current_pip(target: Target, machine: Machine) -> str | None:
         return envs.pip_version(Path(target.env_python))
     info = next((p for p in machine.pythons if p.path == target.python), None)
     return info.bundled_pip if info else None
-

@@ -14,7 +14,7 @@ from wizard.answers import Answers
 from wizard.plan import Decision
 from wizard.problems import RequestError
 
-ENV_OVERHEAD_MB = {"venv": 30, "conda": 200, "existing": 0}   # a fresh venv; conda's own Python and pip
+ENV_OVERHEAD_MB = {"venv": 30, "conda": 200, "existing": 0}  # a fresh venv; conda's own Python and pip
 
 
 def disk_needed(decisions: tuple[Decision, ...] | list[Decision], env_kind: str) -> int:
@@ -25,8 +25,10 @@ def disk_needed(decisions: tuple[Decision, ...] | list[Decision], env_kind: str)
 def check_disk(needed: int, free: int | None, where: str) -> None:
     """Refuse with both numbers when the free space is known and too small."""
     if free is not None and needed > free:
-        raise RequestError(f"not enough disk space at {where}: this setup needs about {needed / 1e9:.1f} GB, "
-                           f"{free / 1e9:.1f} GB is free", "free some space or choose a path on another disk")
+        raise RequestError(
+            f"not enough disk space at {where}: this setup needs about {needed / 1e9:.1f} GB, {free / 1e9:.1f} GB is free",
+            "free some space or choose a path on another disk",
+        )
 
 
 def local_folder(link: str) -> Path | None:

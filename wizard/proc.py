@@ -17,8 +17,8 @@ from dataclasses import dataclass
 KILL = getattr(signal, "SIGKILL", signal.SIGTERM)
 Child = subprocess.Popen
 _live: set[Child[bytes]] = set()
-_live_lock = threading.RLock()   # re-entrant: cancel_all() may run in a signal handler
-_closed = threading.Event()      # set by cancel_all(close=True): the process is ending, start nothing more
+_live_lock = threading.RLock()  # re-entrant: cancel_all() may run in a signal handler
+_closed = threading.Event()  # set by cancel_all(close=True): the process is ending, start nothing more
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,16 @@ def spawn(argv: list[str], env: dict[str, str] | None = None, stdin: str | None 
     steps); `stdin` is given through an unnamed temporary file, so no pipe can fill up. OSError when
     it cannot start. The caller ends it with `end()`."""
     if stdin is None:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                env=env, **_group_kwargs())
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, **_group_kwargs()
+        )
     else:
         with tempfile.TemporaryFile() as data:
             data.write(stdin.encode("utf-8"))
             data.seek(0)
-            proc = subprocess.Popen(argv, stdin=data, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    env=env, **_group_kwargs())
+            proc = subprocess.Popen(
+                argv, stdin=data, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, **_group_kwargs()
+            )
     with _live_lock:
         _live.add(proc)
     return proc
@@ -67,8 +69,14 @@ def run(argv: list[str], timeout: float, env: dict[str, str] | None = None, stdi
     if _closed.is_set():
         return None
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, **_group_kwargs())
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            **_group_kwargs(),
+        )
     except (OSError, ValueError):
         return None
     with _live_lock:

@@ -41,7 +41,7 @@ else:  # pragma: no cover - Python 3.10
 LOCK_FILE = "pylock.toml"
 TOOL = "llm-setup-wizard"
 PYPI = "https://pypi.org/simple/"
-INSTALLER_PACKAGES = frozenset({"pip"})     # the environment's installer, never part of what is locked
+INSTALLER_PACKAGES = frozenset({"pip"})  # the environment's installer, never part of what is locked
 INSTALLED_PROBE = Path(__file__).parent / "probes" / "installed_probe.py"
 PIP_TIMEOUT_S = 900.0
 PROBE_TIMEOUT_S = 60.0
@@ -56,11 +56,11 @@ class LockError(Exception):
 class LockedPackage:
     name: str
     version: str
-    file: str                  # the wheel's or sdist's file name
+    file: str  # the wheel's or sdist's file name
     sha256: str
-    url: str | None = None     # where pip found it (no credentials)
-    path: str | None = None    # a local file (a find-links folder)
-    index: str | None = None   # the index that served it (credentials only as ${VAR})
+    url: str | None = None  # where pip found it (no credentials)
+    path: str | None = None  # a local file (a find-links folder)
+    index: str | None = None  # the index that served it (credentials only as ${VAR})
     sdist: bool = False
 
     @property
@@ -70,13 +70,13 @@ class LockedPackage:
 
 @dataclass(frozen=True)
 class Lock:
-    python: str                                # full version of the interpreter it was taken on
+    python: str  # full version of the interpreter it was taken on
     sys_platform: str
     platform_machine: str
     packages: tuple[LockedPackage, ...]
-    indexes: tuple[str, ...] = ()              # in pip's order: the first is --index-url
+    indexes: tuple[str, ...] = ()  # in pip's order: the first is --index-url
     find_links: tuple[str, ...] = ()
-    builds: dict[str, str] = field(default_factory=dict)   # framework -> build variant, as planned
+    builds: dict[str, str] = field(default_factory=dict)  # framework -> build variant, as planned
 
     @property
     def python_minor(self) -> str:
@@ -84,8 +84,13 @@ class Lock:
 
     def cuda_major(self) -> int | None:
         """The CUDA major of a locked CUDA build (a `+cu128` local version), or None."""
-        majors = [int(m.group(1)) for p in self.packages if "+" in p.version
-                  for m in [_CUDA_LOCAL.match(p.version.split("+", 1)[1])] if m]
+        majors = [
+            int(m.group(1))
+            for p in self.packages
+            if "+" in p.version
+            for m in [_CUDA_LOCAL.match(p.version.split("+", 1)[1])]
+            if m
+        ]
         return max(majors, default=None)
 
 
@@ -125,7 +130,7 @@ def _index_label(index: Index, url: str | None) -> tuple[str | None, list[str]]:
     return redact_url(url or index.url or PYPI, drop=True), local
 
 
-IndexOptions = tuple[list[str], tuple[tuple[str, str], ...]]   # pip's argv options and environment
+IndexOptions = tuple[list[str], tuple[tuple[str, str], ...]]  # pip's argv options and environment
 
 
 def _groups(plan: Plan, index: Index, names: list[str]) -> list[tuple[str | None, IndexOptions, list[str]]]:
@@ -158,13 +163,29 @@ def _pip_report(python: str, options: IndexOptions, pins: list[str]) -> list[dic
     index_args, index_env = options
     with tempfile.TemporaryDirectory(prefix="wizard-lock-") as tmp:
         report = Path(tmp) / "report.json"
-        argv = [python, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--no-deps", "--quiet",
-                "--no-input", "--disable-pip-version-check", "--report", str(report), *index_args, *pins]
+        argv = [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--ignore-installed",
+            "--no-deps",
+            "--quiet",
+            "--no-input",
+            "--disable-pip-version-check",
+            "--report",
+            str(report),
+            *index_args,
+            *pins,
+        ]
         out = _run(argv, PIP_TIMEOUT_S, index_env)
         if out.returncode != 0 or not report.is_file():
             tail = [ln for ln in (out.stderr or out.stdout).splitlines() if ln.strip()][-3:]
-            raise LockError("pip could not find the installed versions on the index: "
-                            + redact_text(" ".join(tail) or f"exit {out.returncode}"))
+            raise LockError(
+                "pip could not find the installed versions on the index: "
+                + redact_text(" ".join(tail) or f"exit {out.returncode}")
+            )
         return json.loads(report.read_text("utf-8")).get("install", [])
 
 
@@ -178,9 +199,16 @@ def _locked(item: dict[str, Any], index: str | None) -> LockedPackage:
     parts = urlsplit(url)
     file = unquote(parts.path.rsplit("/", 1)[-1])
     local = parts.scheme == "file"
-    return LockedPackage(str(canonicalize_name(meta["name"])), meta["version"], file, sha,
-                         url=None if local else url, path=unquote(parts.path) if local else None,
-                         index=None if local else index, sdist=not file.endswith(".whl"))
+    return LockedPackage(
+        str(canonicalize_name(meta["name"])),
+        meta["version"],
+        file,
+        sha,
+        url=None if local else url,
+        path=unquote(parts.path) if local else None,
+        index=None if local else index,
+        sdist=not file.endswith(".whl"),
+    )
 
 
 def take_lock(plan: Plan, index: Index) -> Lock:
@@ -200,9 +228,15 @@ def take_lock(plan: Plan, index: Index) -> Lock:
     missing = [f"{n}=={versions[n]}" for n in names if (n, versions[n]) not in got]
     if missing:
         raise LockError(f"pip found other versions than the installed ones for {', '.join(missing)}")
-    return Lock(facts["python"], facts["sys_platform"], facts["platform_machine"],
-                tuple(sorted(packages, key=lambda p: p.name)), tuple(indexes), tuple(_index_label(index, None)[1]),
-                {d.framework: d.variant for d in plan.decisions})
+    return Lock(
+        facts["python"],
+        facts["sys_platform"],
+        facts["platform_machine"],
+        tuple(sorted(packages, key=lambda p: p.name)),
+        tuple(indexes),
+        tuple(_index_label(index, None)[1]),
+        {d.framework: d.variant for d in plan.decisions},
+    )
 
 
 # ---- the file ---------------------------------------------------------------------------------------
@@ -229,8 +263,13 @@ def _key(k: str) -> str:
 def to_toml(lock: Lock) -> str:
     """The lock as PEP 751 TOML (lock-version 1.0), one wheel or sdist per package."""
     env = f"sys_platform == '{lock.sys_platform}' and platform_machine == '{lock.platform_machine}'"
-    lines = ['lock-version = "1.0"', f"environments = {_toml([env])}",
-             f"requires-python = {_toml('==' + lock.python_minor + '.*')}", f'created-by = "{TOOL}"', ""]
+    lines = [
+        'lock-version = "1.0"',
+        f"environments = {_toml([env])}",
+        f"requires-python = {_toml('==' + lock.python_minor + '.*')}",
+        f'created-by = "{TOOL}"',
+        "",
+    ]
     for p in lock.packages:
         where = {"url": p.url} if p.url else {"path": p.path}
         file = {"name": p.file, **where, "hashes": {"sha256": p.sha256}}
@@ -238,8 +277,13 @@ def to_toml(lock: Lock) -> str:
         if p.index:
             lines.append(f"index = {_toml(p.index)}")
         lines += [f"sdist = {_toml(file)}" if p.sdist else f"wheels = [{_toml(file)}]", ""]
-    tool = {"python": lock.python, "sys-platform": lock.sys_platform, "platform-machine": lock.platform_machine,
-            "indexes": list(lock.indexes), "find-links": list(lock.find_links)}
+    tool = {
+        "python": lock.python,
+        "sys-platform": lock.sys_platform,
+        "platform-machine": lock.platform_machine,
+        "indexes": list(lock.indexes),
+        "find-links": list(lock.find_links),
+    }
     lines += [f"[tool.{TOOL}]", *(f"{k} = {_toml(v)}" for k, v in tool.items())]
     if lock.builds:
         lines += ["", f"[tool.{TOOL}.builds]", *(f"{_key(k)} = {_toml(v)}" for k, v in sorted(lock.builds.items()))]
@@ -266,22 +310,47 @@ def read_lock(path: Path) -> Lock:
     except tomllib.TOMLDecodeError as exc:
         raise InputError(source, [Problem("$", f"invalid TOML: {exc}")]) from None
     if data.get("lock-version") != "1.0":
-        raise InputError(source, [Problem("$.lock-version", f"expected \"1.0\" (PEP 751), got {data.get('lock-version')!r}")])
+        raise InputError(source, [Problem("$.lock-version", f'expected "1.0" (PEP 751), got {data.get("lock-version")!r}')])
     tool = data.get("tool", {}).get(TOOL)
     if not isinstance(tool, dict):
-        raise InputError(source, [Problem(f"$.tool.{TOOL}", "missing: this lock was not written by the wizard",
-                                          "take one with the wizard, or install it with uv / pip >= 25.1 directly")])
+        raise InputError(
+            source,
+            [
+                Problem(
+                    f"$.tool.{TOOL}",
+                    "missing: this lock was not written by the wizard",
+                    "take one with the wizard, or install it with uv / pip >= 25.1 directly",
+                )
+            ],
+        )
     packages = []
     for i, pkg in enumerate(data.get("packages", [])):
         try:
             f, sdist = _file_entry(pkg)
-            packages.append(LockedPackage(str(canonicalize_name(pkg["name"])), str(pkg["version"]), str(f["name"]),
-                                          str(f["hashes"]["sha256"]), f.get("url"), f.get("path"), pkg.get("index"), sdist))
+            packages.append(
+                LockedPackage(
+                    str(canonicalize_name(pkg["name"])),
+                    str(pkg["version"]),
+                    str(f["name"]),
+                    str(f["hashes"]["sha256"]),
+                    f.get("url"),
+                    f.get("path"),
+                    pkg.get("index"),
+                    sdist,
+                )
+            )
         except (KeyError, TypeError, IndexError) as exc:
             raise InputError(source, [Problem(f"$.packages[{i}]", f"incomplete package entry (no {exc})")]) from None
     try:
-        return Lock(str(tool["python"]), str(tool["sys-platform"]), str(tool["platform-machine"]), tuple(packages),
-                    tuple(tool.get("indexes", [])), tuple(tool.get("find-links", [])), dict(tool.get("builds", {})))
+        return Lock(
+            str(tool["python"]),
+            str(tool["sys-platform"]),
+            str(tool["platform-machine"]),
+            tuple(packages),
+            tuple(tool.get("indexes", [])),
+            tuple(tool.get("find-links", [])),
+            dict(tool.get("builds", {})),
+        )
     except KeyError as exc:
         raise InputError(source, [Problem(f"$.tool.{TOOL}", f"missing {exc}")]) from None
 

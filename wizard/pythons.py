@@ -85,12 +85,18 @@ def probe_interpreter(path: str, source: str = "PATH", timeout: float = PROBE_TI
         except ValueError:
             return None
         if key and isinstance(data, dict) and "version" in data and data.get("venv_ok"):
-            probe_cache.store(key, data)   # not a Python that lacks venv: installing python3.X-venv changes no binary
-    info = PythonInfo(path=path, version=data["version"], implementation=data.get("implementation", "cpython"),
-                      is_venv=bool(data.get("is_venv")), venv_ok=bool(data.get("venv_ok")),
-                      free_threaded=bool(data.get("free_threaded")),
-                      externally_managed=bool(data.get("externally_managed")),
-                      bundled_pip=data.get("bundled_pip"), source=source)
+            probe_cache.store(key, data)  # not a Python that lacks venv: installing python3.X-venv changes no binary
+    info = PythonInfo(
+        path=path,
+        version=data["version"],
+        implementation=data.get("implementation", "cpython"),
+        is_venv=bool(data.get("is_venv")),
+        venv_ok=bool(data.get("venv_ok")),
+        free_threaded=bool(data.get("free_threaded")),
+        externally_managed=bool(data.get("externally_managed")),
+        bundled_pip=data.get("bundled_pip"),
+        source=source,
+    )
     info.venv_hint = venv_hint(info)
     return info
 

@@ -23,8 +23,8 @@ _REF = r"\$\{[A-Za-z_][A-Za-z0-9_]*\}"
 _ONLY_REFS_USERINFO = re.compile(rf"(?:{_REF})?(?::(?:{_REF})?)?")
 _ONLY_REFS = re.compile(rf"(?:{_REF})+")
 _QUERY_SEPARATORS = re.compile(r"([?#&;])")
-_USERINFO_SAFE = ""                                   # in userinfo every reserved character is encoded
-_ELSEWHERE_SAFE = "/:@!$&'()*+,;=~%"                  # elsewhere only '?', '#', spaces and the like
+_USERINFO_SAFE = ""  # in userinfo every reserved character is encoded
+_ELSEWHERE_SAFE = "/:@!$&'()*+,;=~%"  # elsewhere only '?', '#', spaces and the like
 _MIN_SECRET = 4
 _secrets: set[str] = set()
 
@@ -38,7 +38,7 @@ def remember_secret(value: str) -> None:
 def _mask_tail(tail: str, keep_env_refs: bool, drop: bool) -> str:
     """Query and fragment: every literal value masked (or, with drop, removed)."""
     out: list[str] = []
-    parts = _QUERY_SEPARATORS.split(tail)   # ['', '?', 'a=1', '&', 'b', '#', 'c=2']
+    parts = _QUERY_SEPARATORS.split(tail)  # ['', '?', 'a=1', '&', 'b', '#', 'c=2']
     for sep, seg in zip(parts[1::2], parts[2::2]):
         key, eq, value = seg.partition("=")
         secret = value if eq else key
@@ -56,7 +56,7 @@ def _mask_url(url: str, keep_env_refs: bool, drop: bool) -> str:
     head, rest = url[:head_end], url[head_end:]
     at = rest.rfind("@")
     if at >= 0:
-        userinfo, rest = rest[:at], rest[at + 1:]
+        userinfo, rest = rest[:at], rest[at + 1 :]
         if keep_env_refs and _ONLY_REFS_USERINFO.fullmatch(userinfo):
             head += userinfo + "@"
         elif not drop:

@@ -70,8 +70,9 @@ def update(path: str, fields: dict[str, Any] | None) -> bool:
         return False
 
 
-def run_fields(kind: str, python: str, builds: dict[str, str], outcome: str, verified: bool,
-               extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def run_fields(
+    kind: str, python: str, builds: dict[str, str], outcome: str, verified: bool, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """An entry's fields after a run; `last_verified` moves only when every check ran and passed."""
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     fields = {"kind": kind, "python": python, "builds": builds, "last_outcome": outcome, "last_run": now, **(extra or {})}
@@ -120,8 +121,10 @@ def render(rows: list[dict[str, Any]]) -> list[str]:
     for r in rows:
         builds = ", ".join(f"{f} ({v})" for f, v in sorted(r.get("builds", {}).items())) or "no frameworks"
         state = "" if r["present"] else "  [gone: the folder no longer exists]"
-        lines += [f"{r['path']}{state}",
-                  f"  {r.get('kind', '?')}, Python {r.get('python', '?')}, {human_size(r['size_bytes'])}; {builds}",
-                  f"  last run {r.get('last_run', '–')}: {r.get('last_outcome', '–')}; last verified {r.get('last_verified', 'never')}"
-                  + (f"; Jupyter kernel {r['kernel']}" if r.get("kernel") else "")]
+        lines += [
+            f"{r['path']}{state}",
+            f"  {r.get('kind', '?')}, Python {r.get('python', '?')}, {human_size(r['size_bytes'])}; {builds}",
+            f"  last run {r.get('last_run', '–')}: {r.get('last_outcome', '–')}; last verified {r.get('last_verified', 'never')}"
+            + (f"; Jupyter kernel {r['kernel']}" if r.get("kernel") else ""),
+        ]
     return lines

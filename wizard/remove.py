@@ -71,16 +71,19 @@ def _gone(path: Path) -> Removal:
     if entry is None:
         raise RequestError(f"{path} does not exist, and the wizard has no environment recorded there")
     kernel = entry.get("kernel_dir")
-    return Removal(path, None, entry.get("kind", "venv"), 0, Path(kernel) if kernel and Path(kernel).is_dir() else None,
-                   None, True)
+    return Removal(
+        path, None, entry.get("kind", "venv"), 0, Path(kernel) if kernel and Path(kernel).is_dir() else None, None, True
+    )
 
 
 def plan_removal(given: Path) -> Removal:
     """What removing `given` means; RequestError (exit 2) with the reason when it must not be removed."""
     path = Path(os.path.abspath(Path(given).expanduser()))
     if path.is_symlink():
-        raise RequestError(f"{path} is a symbolic link (to {os.readlink(path)}); the wizard never follows a link out",
-                           "give the environment's real folder")
+        raise RequestError(
+            f"{path} is a symbolic link (to {os.readlink(path)}); the wizard never follows a link out",
+            "give the environment's real folder",
+        )
     if not path.exists():
         return _gone(path)
     real = path.resolve()
@@ -88,17 +91,26 @@ def plan_removal(given: Path) -> Removal:
     if why:
         raise RequestError(f"{path} will not be removed: {why}")
     folder = envs.classify(real)
-    kind = "conda" if (real / "conda-meta").is_dir() else folder   # conda-meta decides: conda must remove it
+    kind = "conda" if (real / "conda-meta").is_dir() else folder  # conda-meta decides: conda must remove it
     state = envs.read_state(real) if folder in ("venv", "conda") else None
     if state is None or not state.get("created"):
-        raise RequestError(f"{path} will not be removed: the wizard did not create it (no .wizard/state.json saying so)",
-                           "remove it yourself if you are sure; the wizard deletes only what it made")
+        raise RequestError(
+            f"{path} will not be removed: the wizard did not create it (no .wizard/state.json saying so)",
+            "remove it yourself if you are sure; the wizard deletes only what it made",
+        )
     kernel = (state.get("jupyter_kernel") or {}).get("dir")
     settings = state.get("vscode_settings")
     python = str(envs.env_python(real))
-    return Removal(path, real, kind, registry.folder_size(real), Path(kernel) if kernel and Path(kernel).is_dir() else None,
-                   Path(settings) if settings and Path(settings).is_file() else None,
-                   str(path) in registry.load() or str(real) in registry.load(), python)
+    return Removal(
+        path,
+        real,
+        kind,
+        registry.folder_size(real),
+        Path(kernel) if kernel and Path(kernel).is_dir() else None,
+        Path(settings) if settings and Path(settings).is_file() else None,
+        str(path) in registry.load() or str(real) in registry.load(),
+        python,
+    )
 
 
 def execute(r: Removal) -> list[str]:

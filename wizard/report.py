@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import platform
-import shlex
 import re
+import shlex
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -78,12 +78,15 @@ def _redact(value: Any) -> Any:
 
 def _installed_builds(by: dict[str, Check]) -> dict[str, Any]:
     """What each framework turned out to be in the environment (ground truth, unlike the plan)."""
+
     def data(name: str) -> dict[str, Any]:
         return {k: v for k, v in by[name].data.items() if k != "warnings"} if name in by else {}
 
-    out = {"pytorch": {**data("pytorch: build"), **data("pytorch: GPU available")},
-           "tensorflow": {**data("tensorflow: build"), **data("tensorflow: GPUs")},
-           "jax": data("jax: devices")}
+    out = {
+        "pytorch": {**data("pytorch: build"), **data("pytorch: GPU available")},
+        "tensorflow": {**data("tensorflow: build"), **data("tensorflow: GPUs")},
+        "jax": data("jax: devices"),
+    }
     return {k: v for k, v in out.items() if v}
 
 
@@ -112,6 +115,7 @@ def _collect_env(machine: Machine, env: dict[str, Any], torch: dict[str, Any], p
 
 def _transformers_env(env: dict[str, Any], builds: dict[str, Any], packages: dict[str, str]) -> dict[str, Any]:
     """The fields of `transformers env`."""
+
     def v(name: str) -> str:
         return packages.get(name, NOT_INSTALLED)
 
@@ -149,26 +153,51 @@ def verification_sections(machine: Machine, checks: list[Check], diagnoses: list
     }
 
 
-def _header(kind: str, started: datetime, outcome: str, exit_code: int, machine: Machine, environment: dict[str, Any]) -> dict[str, Any]:
-    return {"wizard_version": __version__, "kind": kind, "started": started.isoformat(timespec="seconds"),
-            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "host": {"platform": platform.platform(), "wizard_python": platform.python_version()},
-            "outcome": outcome, "exit_code": exit_code, "machine": machine_summary(machine), "environment": environment}
+def _header(
+    kind: str, started: datetime, outcome: str, exit_code: int, machine: Machine, environment: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "wizard_version": __version__,
+        "kind": kind,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "host": {"platform": platform.platform(), "wizard_python": platform.python_version()},
+        "outcome": outcome,
+        "exit_code": exit_code,
+        "machine": machine_summary(machine),
+        "environment": environment,
+    }
 
 
 def report_dict(answers: Answers, machine: Machine, plan: Plan, run: RunRecord, log_path: Path) -> dict[str, Any]:
     """The report of a setup run."""
     t = plan.target
-    report = _header("setup", run.started, run.outcome, run.exit_code, machine,
-                     {"path": t.path, "kind": t.kind, "python_version": t.python_version, "env_python": t.env_python})
+    report = _header(
+        "setup",
+        run.started,
+        run.outcome,
+        run.exit_code,
+        machine,
+        {"path": t.path, "kind": t.kind, "python_version": t.python_version, "env_python": t.env_python},
+    )
     report.update(verification_sections(machine, run.checks, run.diagnoses))
     report["builds"]["planned"] = [d.to_dict() for d in plan.decisions]
-    report.update(answers=effective_answers(answers), plan=plan.to_dict(), steps=[s.__dict__ for s in run.steps], log=str(log_path))
+    report.update(
+        answers=effective_answers(answers), plan=plan.to_dict(), steps=[s.__dict__ for s in run.steps], log=str(log_path)
+    )
     return _redact(report)
 
 
-def doctor_report(machine: Machine, environment: dict[str, Any], checks: list[Check], diagnoses: list[Diagnosis],
-                  started: datetime, outcome: str, exit_code: int, log_path: Path) -> dict[str, Any]:
+def doctor_report(
+    machine: Machine,
+    environment: dict[str, Any],
+    checks: list[Check],
+    diagnoses: list[Diagnosis],
+    started: datetime,
+    outcome: str,
+    exit_code: int,
+    log_path: Path,
+) -> dict[str, Any]:
     """The report of `doctor` on an existing environment."""
     report = _header("doctor", started, outcome, exit_code, machine, environment)
     report.update(verification_sections(machine, checks, diagnoses))
@@ -192,8 +221,10 @@ def activate_command(kind: str, path: str, os_name: str) -> str:
 
 
 # A section about a framework's environment only when that framework is installed.
-_FRAMEWORK_SECTIONS = (("PyTorch environment (collect_env)", "collect_env", "torch"),
-                       ("Transformers environment", "transformers_env", "transformers"))
+_FRAMEWORK_SECTIONS = (
+    ("PyTorch environment (collect_env)", "collect_env", "torch"),
+    ("Transformers environment", "transformers_env", "transformers"),
+)
 
 
 def render_markdown(r: dict[str, Any]) -> str:
@@ -214,24 +245,50 @@ def render_markdown(r: dict[str, Any]) -> str:
     if r["diagnoses"]:
         lines += ["", "## Diagnoses"]
         for d in r["diagnoses"]:
-            lines += ["", f"### {'✗' if d['severity'] == 'error' else '⚠'} {d['cause']}", "",
-                      *(f"- {e}" for e in d["evidence"]), "", f"Fix: {d['fix']}"]
+            lines += [
+                "",
+                f"### {'✗' if d['severity'] == 'error' else '⚠'} {d['cause']}",
+                "",
+                *(f"- {e}" for e in d["evidence"]),
+                "",
+                f"Fix: {d['fix']}",
+            ]
             if d["command"]:
                 lines += ["", "```", d["command"], "```"]
-    lines += ["", "## Checks", "", *(f"- {'✓' if c['ok'] else '✗'} {c['check']}: {c['detail']} ({c['seconds']:.1f} s)"
-                                     for c in r["checks"])]
+    lines += [
+        "",
+        "## Checks",
+        "",
+        *(f"- {'✓' if c['ok'] else '✗'} {c['check']}: {c['detail']} ({c['seconds']:.1f} s)" for c in r["checks"]),
+    ]
     if not r["checks"]:
         lines.append("- (no checks ran)")
     if "plan" in r:
-        lines += ["", "## Decisions", "", *(f"- **{d['framework']}** → `{d['variant']}`: {d['why']}" for d in r["plan"]["decisions"]),
-                  "", "## Steps", "", "| step | status | exit | seconds |", "|---|---|---|---|",
-                  *(f"| {s['title']} | {s['status']} | {s['exit_code'] if s['exit_code'] is not None else '–'} | {s['seconds']:.1f} |"
-                    for s in r["steps"])]
+        lines += [
+            "",
+            "## Decisions",
+            "",
+            *(f"- **{d['framework']}** → `{d['variant']}`: {d['why']}" for d in r["plan"]["decisions"]),
+            "",
+            "## Steps",
+            "",
+            "| step | status | exit | seconds |",
+            "|---|---|---|---|",
+            *(
+                f"| {s['title']} | {s['status']} | {s['exit_code'] if s['exit_code'] is not None else '–'} | {s['seconds']:.1f} |"
+                for s in r["steps"]
+            ),
+        ]
     installed = {canonicalize_name(p["name"]) for p in r["packages"]}
     for title, key, package in _FRAMEWORK_SECTIONS:
         if package in installed:
             lines += ["", f"## {title}", "", *(f"- {k}: {_value(v)}" for k, v in r[key].items())]
-    lines += ["", f"## Packages ({len(r['packages'])})", "", ", ".join(f"{p['name']} {p['version']}" for p in r["packages"]) or "(not listed)"]
+    lines += [
+        "",
+        f"## Packages ({len(r['packages'])})",
+        "",
+        ", ".join(f"{p['name']} {p['version']}" for p in r["packages"]) or "(not listed)",
+    ]
     for s in (s for s in r.get("steps", []) if s["status"] == "failed"):
         lines += ["", f"## Output of the failed step: {s['title']}", "", "```", *s["tail"][-20:], "```"]
     return "\n".join(lines) + "\n"

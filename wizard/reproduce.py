@@ -37,35 +37,47 @@ def check_fits(lock: Lock, plan: Plan, machine: Machine, catalog: Catalog, sourc
     here = f"{_SYS_PLATFORM.get(machine.os, machine.os)} {_arch(machine.arch)}"
     there = f"{lock.sys_platform} {_arch(lock.platform_machine)}"
     if here != there:
-        raise RequestError(f"{source} was taken on {there}; this machine is {here}",
-                           "take the lock on a machine like this one, or replay the answers without --locked")
+        raise RequestError(
+            f"{source} was taken on {there}; this machine is {here}",
+            "take the lock on a machine like this one, or replay the answers without --locked",
+        )
     minor = ".".join(plan.target.python_version.split(".")[:2])
     if minor != lock.python_minor:
-        raise RequestError(f"{source} was taken with Python {lock.python}, but the plan uses Python {plan.target.python_version}",
-                           f"ask for Python {lock.python_minor} in environment.python")
+        raise RequestError(
+            f"{source} was taken with Python {lock.python}, but the plan uses Python {plan.target.python_version}",
+            f"ask for Python {lock.python_minor} in environment.python",
+        )
     major = lock.cuda_major()
     if major is None:
         return
     driver = machine.nvidia.driver if machine.nvidia else None
     need = builds.min_driver(machine, catalog, major)
     if driver is None:
-        raise RequestError(f"{source} holds a CUDA {major} build, and this machine has no NVIDIA driver",
-                           "replay the answers without --locked: the wizard picks the build this machine runs")
+        raise RequestError(
+            f"{source} holds a CUDA {major} build, and this machine has no NVIDIA driver",
+            "replay the answers without --locked: the wizard picks the build this machine runs",
+        )
     try:
         too_old = need is not None and Version(driver) < Version(need)
     except InvalidVersion:
         too_old = False
     if too_old:
-        raise RequestError(f"{source} holds a CUDA {major} build, which needs driver ≥ {need}; this machine has {driver}",
-                           "update the driver, or replay the answers without --locked")
+        raise RequestError(
+            f"{source} holds a CUDA {major} build, which needs driver ≥ {need}; this machine has {driver}",
+            "update the driver, or replay the answers without --locked",
+        )
 
 
 def locked_plan(plan: Plan, lock: Lock, requirements: Path) -> Plan:
     """The plan with its install steps replaced by one hash-checked install of the lock."""
-    install = Step("install-locked", "pip", f"Install the {len(lock.packages)} locked packages",
-                   "Exactly the files the lock records, checked by sha256; --no-deps, so nothing else.",
-                   (plan.target.env_python, "-m", "pip", "install", *PIP_COMMON, "--no-deps", "--require-hashes",
-                    "-r", str(requirements)), tuple(p.pin for p in lock.packages))
+    install = Step(
+        "install-locked",
+        "pip",
+        f"Install the {len(lock.packages)} locked packages",
+        "Exactly the files the lock records, checked by sha256; --no-deps, so nothing else.",
+        (plan.target.env_python, "-m", "pip", "install", *PIP_COMMON, "--no-deps", "--require-hashes", "-r", str(requirements)),
+        tuple(p.pin for p in lock.packages),
+    )
     steps: list[Step] = []
     for s in plan.steps:
         if s.kind != "pip" or s.id == "upgrade-pip":

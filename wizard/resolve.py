@@ -31,7 +31,7 @@ from wizard import proc
 from wizard.plan import Plan, ResolvedPackage, Step
 from wizard.problems import RequestError
 from wizard.redact import expand_env_refs, is_private_url, redact_text
-from wizard.runner import clean_line, child_env
+from wizard.runner import child_env, clean_line
 
 PIP_TIMEOUT_S = 600
 PYPI = "https://pypi.org/simple"
@@ -69,16 +69,35 @@ def _child_env(step: Step, earlier: Iterable[Step]) -> dict[str, str]:
         raise RequestError(f"the index URL names ${{{exc.args[0]}}}, but that environment variable is not set") from None
 
 
-def resolve_argv(interpreter: str, step: Step, fresh: bool, report: Path, earlier: Iterable[Step] = (),
-                 constraints: Path | None = None) -> list[str]:
+def resolve_argv(
+    interpreter: str, step: Step, fresh: bool, report: Path, earlier: Iterable[Step] = (), constraints: Path | None = None
+) -> list[str]:
     """The dry run of one install step. Steps before it (a build from its own index, e.g. PyTorch's)
     are already installed when it runs: their indexes join as extra indexes and their resolved
     versions are pinned through `constraints`, so the resolver keeps them as the install will."""
     extra = _earlier_indexes(step, earlier)
-    return [sys.executable, "-m", "pip", "--python", interpreter, "install", "--dry-run",
-            *(("--ignore-installed",) if fresh else ()), "--report", str(report), "--retries", "1", "-v",
-            "--no-input", "--disable-pip-version-check", "--no-color", *step.index_args, *extra,
-            *(("--constraint", str(constraints)) if constraints else ()), *step.requirements]
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        interpreter,
+        "install",
+        "--dry-run",
+        *(("--ignore-installed",) if fresh else ()),
+        "--report",
+        str(report),
+        "--retries",
+        "1",
+        "-v",
+        "--no-input",
+        "--disable-pip-version-check",
+        "--no-color",
+        *step.index_args,
+        *extra,
+        *(("--constraint", str(constraints)) if constraints else ()),
+        *step.requirements,
+    ]
 
 
 def uv_resolve_argv(interpreter: str, step: Step, constraints: Path | None, earlier: Iterable[Step] = ()) -> list[str]:
@@ -86,18 +105,32 @@ def uv_resolve_argv(interpreter: str, step: Step, constraints: Path | None, earl
     step's own options (pip's configuration already added, wizard.uv) and the same treatment of
     earlier steps as `resolve_argv`."""
     extra = _earlier_indexes(step, earlier)
-    split = step.argv.index("--python") + 2       # uv pip install --python PY <options> <requirements>
-    options = step.argv[split:len(step.argv) - len(step.requirements)]
-    return [step.argv[0], "pip", "compile", "-", "--python", interpreter, "--no-header", "--no-annotate", "--quiet",
-            *options, *extra, *(("--constraint", str(constraints)) if constraints else ())]
+    split = step.argv.index("--python") + 2  # uv pip install --python PY <options> <requirements>
+    options = step.argv[split : len(step.argv) - len(step.requirements)]
+    return [
+        step.argv[0],
+        "pip",
+        "compile",
+        "-",
+        "--python",
+        interpreter,
+        "--no-header",
+        "--no-annotate",
+        "--quiet",
+        *options,
+        *extra,
+        *(("--constraint", str(constraints)) if constraints else ()),
+    ]
 
 
 def _run(argv: list[str], stdin: str | None = None, env: dict[str, str] | None = None) -> tuple[int, list[str]]:
     """The resolver's exit code and its output (stdout then stderr), credentials masked."""
     done = proc.run(argv, PIP_TIMEOUT_S, env={**child_env(), **(env or {})}, stdin=(stdin or "").encode())
     if done is None:
-        raise RequestError(f"the resolver ({Path(argv[0]).name}) did not finish within {PIP_TIMEOUT_S} s, or was stopped",
-                           "check the network and the index, or install offline (index.offline with find_links)")
+        raise RequestError(
+            f"the resolver ({Path(argv[0]).name}) did not finish within {PIP_TIMEOUT_S} s, or was stopped",
+            "check the network and the index, or install offline (index.offline with find_links)",
+        )
     lines = [clean_line(x) for x in (done.stdout + "\n" + done.stderr).splitlines()]
     return done.returncode, [x for x in lines if x]
 
@@ -114,13 +147,20 @@ def _hint(text: str, python: str) -> str:
     """A hint that fits the cause pip gives."""
     low = text.lower()
     if "certificate_verify_failed" in low or "sslerror" in low or "ssl:" in low:
-        return ("pip could not verify the index's TLS certificate: name your CA bundle in pip.conf (`cert = ...`) "
-                "or PIP_CERT, as pip itself would need")
+        return (
+            "pip could not verify the index's TLS certificate: name your CA bundle in pip.conf (`cert = ...`) "
+            "or PIP_CERT, as pip itself would need"
+        )
     if "proxyerror" in low or "cannot connect to proxy" in low or "tunnel connection failed" in low:
         return "the proxy refused or did not answer: check HTTPS_PROXY / pip.conf `proxy`"
     if "401 client error" in low or "403 client error" in low or "401 error" in low or "403 error" in low:
         return "the index refused the credentials: check the user and password (${VAR} references come from the environment)"
-    if "newconnectionerror" in low or "connection refused" in low or "max retries exceeded" in low or "name or service not known" in low:
+    if (
+        "newconnectionerror" in low
+        or "connection refused" in low
+        or "max retries exceeded" in low
+        or "name or service not known" in low
+    ):
         return "check the network, the index URL and proxy settings, or install offline (index.offline with find_links)"
     if "require a different python version" in low:
         return f"no release of it supports Python {python}: choose a Python those packages support (environment.python)"
@@ -157,8 +197,16 @@ def _packages(report: dict, step: Step) -> list[ResolvedPackage]:
     out = []
     for item in report.get("install", []):
         meta, url = item.get("metadata", {}), item.get("download_info", {}).get("url", "")
-        out.append(ResolvedPackage(str(canonicalize_name(meta.get("name", "?"))), str(meta.get("version", "?")),
-                                   redact_text(url), _size(url), bool(item.get("requested")), step.id))
+        out.append(
+            ResolvedPackage(
+                str(canonicalize_name(meta.get("name", "?"))),
+                str(meta.get("version", "?")),
+                redact_text(url),
+                _size(url),
+                bool(item.get("requested")),
+                step.id,
+            )
+        )
     return out
 
 
@@ -167,7 +215,7 @@ def resolve_plan(plan: Plan, skip: frozenset[str] = frozenset()) -> tuple[Resolv
     `skip` (a rerun's satisfied steps) are left out. RequestError when a requirement does not resolve."""
     t = plan.target
     if t.kind == "conda" and not t.reuse:
-        return ()   # conda makes the interpreter: there is none yet to resolve for
+        return ()  # conda makes the interpreter: there is none yet to resolve for
     fresh = not (t.reuse or t.kind == "existing")
     interpreter = t.python if fresh and t.kind == "venv" else t.env_python
     steps = [s for s in plan.steps if s.kind == "pip" and s.requirements and s.requirements != ("pip",) and s.id not in skip]
@@ -181,9 +229,14 @@ def resolve_plan(plan: Plan, skip: frozenset[str] = frozenset()) -> tuple[Resolv
             if step.installer == "uv":
                 found = _uv_resolve(interpreter, step, pins, steps[:i], t.python_version)
             else:
-                found = _pip_resolve(resolve_argv(interpreter, step, fresh, Path(tmp) / f"report-{i}.json", steps[:i], pins),
-                                     step, _child_env(step, steps[:i]), interpreter, t.python_version)
-            have = {p.name for p in resolved}   # kept as the earlier step installed them
+                found = _pip_resolve(
+                    resolve_argv(interpreter, step, fresh, Path(tmp) / f"report-{i}.json", steps[:i], pins),
+                    step,
+                    _child_env(step, steps[:i]),
+                    interpreter,
+                    t.python_version,
+                )
+            have = {p.name for p in resolved}  # kept as the earlier step installed them
             resolved += [p for p in found if p.name not in have]
     return tuple(resolved)
 
@@ -193,22 +246,31 @@ def _pip_resolve(argv: list[str], step: Step, env: dict[str, str], interpreter: 
     code, output = _run(argv, env=env)
     if code == 0 and report.is_file():
         return _packages(json.loads(report.read_text("utf-8")), step)
-    if "(from versions: none)" in "\n".join(output):   # pip logs why an index page failed (401, 404) only at debug level
+    if "(from versions: none)" in "\n".join(output):  # pip logs why an index page failed (401, 404) only at debug level
         output += _run([a if a != "-v" else "-vv" for a in argv], env=env)[1]
     if not any(x.startswith(("Looking in", "Collecting", "ERROR: Could not find")) for x in output):
-        raise RequestError(f"pip could not run for the interpreter {interpreter}: {_errors(output)}",
-                           "check that this Python works (python -m venv, python -c 'import ssl')")
-    raise RequestError(f"pip cannot install {', '.join(step.requirements)} from {_where(output, step)}: {_errors(output)}",
-                       _hint("\n".join(output), python))
+        raise RequestError(
+            f"pip could not run for the interpreter {interpreter}: {_errors(output)}",
+            "check that this Python works (python -m venv, python -c 'import ssl')",
+        )
+    raise RequestError(
+        f"pip cannot install {', '.join(step.requirements)} from {_where(output, step)}: {_errors(output)}",
+        _hint("\n".join(output), python),
+    )
 
 
-def _uv_resolve(interpreter: str, step: Step, constraints: Path | None, earlier: list[Step], python: str) -> list[ResolvedPackage]:
-    code, output = _run(uv_resolve_argv(interpreter, step, constraints, earlier), "\n".join(step.requirements) + "\n",
-                        _child_env(step, earlier))
+def _uv_resolve(
+    interpreter: str, step: Step, constraints: Path | None, earlier: list[Step], python: str
+) -> list[ResolvedPackage]:
+    code, output = _run(
+        uv_resolve_argv(interpreter, step, constraints, earlier), "\n".join(step.requirements) + "\n", _child_env(step, earlier)
+    )
     if code != 0:
-        raise RequestError(f"uv cannot install {', '.join(step.requirements)} from "
-                           f"{redact_text(_index_of(step) or 'the configured index')}: {_errors(output)}",
-                           _hint("\n".join(output), python))
+        raise RequestError(
+            f"uv cannot install {', '.join(step.requirements)} from "
+            f"{redact_text(_index_of(step) or 'the configured index')}: {_errors(output)}",
+            _hint("\n".join(output), python),
+        )
     requested = {str(canonicalize_name(Requirement(r).name)) for r in step.requirements}
     out = []
     for line in output:
@@ -221,8 +283,12 @@ def _uv_resolve(interpreter: str, step: Step, constraints: Path | None, earlier:
 
 def source_builds(packages: Iterable[ResolvedPackage], python: str) -> list[str]:
     """Warnings for packages pip would build from source (no wheel for this Python and platform)."""
-    return [f"{p.name} {p.version} has no wheel for Python {python} here: pip will build it from source, "
-            "which needs a compiler and can take long." for p in packages if p.url.endswith((".tar.gz", ".zip"))]
+    return [
+        f"{p.name} {p.version} has no wheel for Python {python} here: pip will build it from source, "
+        "which needs a compiler and can take long."
+        for p in packages
+        if p.url.endswith((".tar.gz", ".zip"))
+    ]
 
 
 def cuda_in_cpu_request(packages: Iterable[ResolvedPackage], frameworks: Iterable[str], os_name: str) -> str | None:
@@ -244,4 +310,3 @@ def cuda_in_cpu_request(packages: Iterable[ResolvedPackage], frameworks: Iterabl
         pulled = f", which pulls {', '.join(gpu_deps[:3])}{'…' if len(gpu_deps) > 3 else ''}" if gpu_deps else ""
         return f"the CPU build was asked for, but the index serves torch {torch.version}, a GPU build{pulled}"
     return None
-

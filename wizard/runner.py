@@ -30,7 +30,7 @@ UV_DOWNLOADED = re.compile(r"^Downloaded (?P<name>\S+)$")
 _UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "KB": 1000, "MB": 1000**2, "GB": 1000**3}
 CHECK_PREFIX = "@@wizard-check "
 KILL_GRACE_S = 5.0
-MAX_LINE_CHARS = 16_384          # a program printing megabytes without a newline is cut into bounded lines
+MAX_LINE_CHARS = 16_384  # a program printing megabytes without a newline is cut into bounded lines
 TRUNCATED = " …[line truncated]"
 _SCRUBBED_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONSAFEPATH", "__PYVENV_LAUNCHER__", "VIRTUAL_ENV")
 
@@ -53,7 +53,7 @@ class RunLog:
 
     def __init__(self, path: Path):
         self.path = path
-        self.error: str | None = None      # the first write that failed (disk full, read-only): the run fails
+        self.error: str | None = None  # the first write that failed (disk full, read-only): the run fails
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fh: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
 
@@ -63,7 +63,7 @@ class RunLog:
     def flush(self) -> None:
         self._guard(self._fh.flush)
 
-    def _guard(self, op) -> None:  # noqa: ANN001
+    def _guard(self, op) -> None:
         if self.error is not None:
             return
         try:
@@ -100,7 +100,7 @@ class StepResult:
     status: StepStatus
     exit_code: int | None
     seconds: float
-    tail: list[str]          # last lines of output, for the report and diagnoses
+    tail: list[str]  # last lines of output, for the report and diagnoses
 
 
 class Runner:
@@ -110,7 +110,7 @@ class Runner:
         self.log = log
         self.emit = emit
         self._proc: procs.Child[bytes] | None = None
-        self._downloads: dict[str, int] = {}     # uv: name → bytes of a download in flight
+        self._downloads: dict[str, int] = {}  # uv: name → bytes of a download in flight
         self.cancelled = False
 
     def cancel(self) -> None:
@@ -127,7 +127,7 @@ class Runner:
         self.log.write(f"=== [{step.id}] $ {step.command_line()}")
         if self.cancelled:
             return self._finish(step, "cancelled", None, start, [])
-        argv = list(step.argv)   # never expanded: a path is a path; ${VAR} lives only in step.env (index URLs)
+        argv = list(step.argv)  # never expanded: a path is a path; ${VAR} lives only in step.env (index URLs)
         try:
             env = {**child_env(), **{k: expand_env_refs(v) for k, v in step.env}}
         except KeyError as exc:
@@ -156,8 +156,10 @@ class Runner:
             return
         if line.startswith(CHECK_PREFIX):
             try:
-                c = json.loads(line[len(CHECK_PREFIX):])
-                self.emit(Check(c["name"], bool(c["ok"]), str(c.get("detail", "")), float(c.get("seconds", 0.0)), c.get("data", {})))
+                c = json.loads(line[len(CHECK_PREFIX) :])
+                self.emit(
+                    Check(c["name"], bool(c["ok"]), str(c.get("detail", "")), float(c.get("seconds", 0.0)), c.get("data", {}))
+                )
                 self.log.write(f"check {c['name']}: {'ok' if c['ok'] else 'FAILED'} {c.get('detail', '')}")
                 return
             except (ValueError, KeyError, TypeError):
@@ -183,8 +185,9 @@ class Runner:
             size = self._downloads.pop(m.group("name"))
             self.emit(Progress(step.id, size, size))
 
-    def _finish(self, step: Step, status: StepStatus, code: int | None, start: float, tail: list[str],
-                reason: str | None = None) -> StepResult:
+    def _finish(
+        self, step: Step, status: StepStatus, code: int | None, start: float, tail: list[str], reason: str | None = None
+    ) -> StepResult:
         seconds = round(time.monotonic() - start, 3)
         self.log.write(f"=== [{step.id}] {status} (exit {code}) in {seconds:.1f}s" + (f": {reason}" if reason else ""))
         self.log.flush()

@@ -29,13 +29,21 @@ from wizard.redact import has_credentials
 from wizard.runner import child_env
 
 # pip's option → uv's option with the same meaning (values are space-separated lists in pip.conf)
-_AS_OPTION = {"index-url": "--index-url", "extra-index-url": "--extra-index-url", "find-links": "--find-links",
-              "constraint": "--constraint", "trusted-host": "--allow-insecure-host"}
+_AS_OPTION = {
+    "index-url": "--index-url",
+    "extra-index-url": "--extra-index-url",
+    "find-links": "--find-links",
+    "constraint": "--constraint",
+    "trusted-host": "--allow-insecure-host",
+}
 # a configured URL that carries a secret goes to uv through its environment, never its argv (`ps`)
-_PRIVATE_VARS = {"index-url": ("UV_INDEX_URL", " "), "extra-index-url": ("UV_EXTRA_INDEX_URL", " "),
-                 "find-links": ("UV_FIND_LINKS", ",")}
+_PRIVATE_VARS = {
+    "index-url": ("UV_INDEX_URL", " "),
+    "extra-index-url": ("UV_EXTRA_INDEX_URL", " "),
+    "find-links": ("UV_FIND_LINKS", ","),
+}
 _AS_ENV = {"cert": "SSL_CERT_FILE", "client-cert": "SSL_CLIENT_CERT", "proxy": "HTTPS_PROXY"}
-_PRECEDENCE = {"global": 0, "user": 1, "site": 2, ":env:": 3}     # pip: files, then the environment wins
+_PRECEDENCE = {"global": 0, "user": 1, "site": 2, ":env:": 3}  # pip: files, then the environment wins
 _CONFIG_LINE = re.compile(r"^(?P<where>[^.]+)\.(?P<key>[a-z-]+)=(?P<value>.*)$")
 
 
@@ -46,8 +54,10 @@ def uv_bin() -> str:
 
         return find_uv_bin()
     except (ImportError, FileNotFoundError):
-        raise RequestError("options.installer is 'uv', but uv is not installed with the wizard",
-                           "pip install uv (a dependency of the wizard), or use installer 'pip'") from None
+        raise RequestError(
+            "options.installer is 'uv', but uv is not installed with the wizard",
+            "pip install uv (a dependency of the wizard), or use installer 'pip'",
+        ) from None
 
 
 def parse_pip_config(text: str) -> dict[str, str]:
@@ -81,7 +91,7 @@ def with_pip_config(step: Step, config: Mapping[str, str]) -> Step:
             continue
         values = shlex.split(config[key])
         if var and any(has_credentials(v) for v in values):
-            env.setdefault(var, sep.join(values))   # the plan's own private URLs win, as pip's environment does
+            env.setdefault(var, sep.join(values))  # the plan's own private URLs win, as pip's environment does
         else:
             args += [a for v in values for a in (option, v)]
     if config.get("no-index", "").lower() in ("1", "true", "yes", "on") and "--no-index" not in given:
@@ -89,6 +99,5 @@ def with_pip_config(step: Step, config: Mapping[str, str]) -> Step:
     env.update({var: config[key] for key, var in _AS_ENV.items() if key in config})
     if "HTTPS_PROXY" in env:
         env["HTTP_PROXY"] = env["HTTPS_PROXY"]
-    split = len(step.argv) - len(step.requirements)   # options go before the requirements
+    split = len(step.argv) - len(step.requirements)  # options go before the requirements
     return replace(step, argv=(*step.argv[:split], *args, *step.argv[split:]), env=tuple(sorted(env.items())))
-

@@ -17,8 +17,15 @@ from wizard.problems import InputError, Problem, did_you_mean, index_path, key_p
 
 T = TypeVar("T")
 
-_JSON_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "true or false",
-               int: "an integer", float: "a number", type(None): "null"}
+_JSON_NAMES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
 
 
 def _describe(value: Any) -> str:
@@ -83,8 +90,9 @@ def _check(value: Any, t: mi.Type, path: str, out: list[Problem]) -> None:
             key = tagged[0].tag_field
             member = next((m for m in tagged if m.tag == value.get(key)), None)
             if member is None:
-                out.append(Problem(key_path(path, key), f"{value.get(key)!r} is not one of "
-                                   + ", ".join(repr(m.tag) for m in tagged)))
+                out.append(
+                    Problem(key_path(path, key), f"{value.get(key)!r} is not one of " + ", ".join(repr(m.tag) for m in tagged))
+                )
             else:
                 _check({k: v for k, v in value.items() if k != key}, member, path, out)
             return

@@ -65,6 +65,8 @@ def how_to_pick(env: str) -> list[str]:
     from wizard.envs import env_python
 
     python = env_python(Path(env))
-    return [f"VS Code: Command Palette → \"Python: Select Interpreter\" → Enter interpreter path → {python}",
-            f"PyCharm: Settings → Project → Python Interpreter → Add Interpreter → Add Local Interpreter → "
-            f"Virtualenv Environment → Existing → {python}"]
+    return [
+        f'VS Code: Command Palette → "Python: Select Interpreter" → Enter interpreter path → {python}',
+        f"PyCharm: Settings → Project → Python Interpreter → Add Interpreter → Add Local Interpreter → "
+        f"Virtualenv Environment → Existing → {python}",
+    ]

@@ -24,9 +24,9 @@ _RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\
 @dataclass
 class Host:
     name: str
-    machine_asset: str          # a file in assets/machines/
+    machine_asset: str  # a file in assets/machines/
     answers: dict[str, Any]
-    vars: dict[str, Any] = field(default_factory=dict)   # more host vars, replacing the defaults below
+    vars: dict[str, Any] = field(default_factory=dict)  # more host vars, replacing the defaults below
 
 
 @dataclass
@@ -37,8 +37,10 @@ class PlayResult:
 
     def recap(self) -> dict[str, dict[str, int]]:
         """PLAY RECAP per host: ok, changed, unreachable, failed."""
-        return {m[1]: {"ok": int(m[2]), "changed": int(m[3]), "unreachable": int(m[4]), "failed": int(m[5])}
-                for m in _RECAP.finditer(self.output)}
+        return {
+            m[1]: {"ok": int(m[2]), "changed": int(m[3]), "unreachable": int(m[4]), "failed": int(m[5])}
+            for m in _RECAP.finditer(self.output)
+        }
 
 
 def machine_file(asset: str, pythons: list[dict[str, Any]], dest: Path) -> Path:
@@ -52,7 +54,7 @@ def machine_file(asset: str, pythons: list[dict[str, Any]], dest: Path) -> Path:
 def collections_dir(root: Path) -> Path:
     """A collections path holding a copy of the repository's ansible/ as llmwizard.fleet (how ansible finds it)."""
     dest = root / "ansible_collections" / "llmwizard" / "fleet"
-    if not dest.exists():   # a copy: through a symlink, ansible-core 2.19 loses track of the role's tasks
+    if not dest.exists():  # a copy: through a symlink, ansible-core 2.19 loses track of the role's tasks
         shutil.copytree(REPO / "ansible", dest, ignore=shutil.ignore_patterns("__pycache__", "examples"))
     return root
 
@@ -81,19 +83,37 @@ def write_inventory(root: Path, hosts: list[Host], pythons: list[dict[str, Any]]
     return inventory
 
 
-def run_ansible(tool: str, work: Path, collections: Path, base_env: dict[str, str], *args: str,
-                timeout: float = 600) -> PlayResult:
+def run_ansible(
+    tool: str, work: Path, collections: Path, base_env: dict[str, str], *args: str, timeout: float = 600
+) -> PlayResult:
     """A real Ansible command line (ansible, ansible-playbook) in `work`, isolated from this machine's
     Ansible configuration; its text output captured."""
-    config = work / "ansible.cfg"   # empty: no ansible.cfg or ~/.ansible.cfg of this machine applies
+    config = work / "ansible.cfg"  # empty: no ansible.cfg or ~/.ansible.cfg of this machine applies
     config.write_text("[defaults]\n", "utf-8")
-    env = {**base_env, "ANSIBLE_COLLECTIONS_PATH": str(collections), "ANSIBLE_LOCAL_TEMP": str(work / "tmp-local"),
-           "ANSIBLE_REMOTE_TEMP": str(work / "tmp-remote"), "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0",
-           "ANSIBLE_CONFIG": str(config), "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_FORKS": "3",
-           "LC_ALL": "C.UTF-8", "HOME": str(work)}
+    env = {
+        **base_env,
+        "ANSIBLE_COLLECTIONS_PATH": str(collections),
+        "ANSIBLE_LOCAL_TEMP": str(work / "tmp-local"),
+        "ANSIBLE_REMOTE_TEMP": str(work / "tmp-remote"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_CONFIG": str(config),
+        "ANSIBLE_RETRY_FILES_ENABLED": "0",
+        "ANSIBLE_FORKS": "3",
+        "LC_ALL": "C.UTF-8",
+        "HOME": str(work),
+    }
     start = time.monotonic()
-    proc = subprocess.run([str(BIN / tool), *args], env=env, cwd=work, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [str(BIN / tool), *args],
+        env=env,
+        cwd=work,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
     return PlayResult(proc.returncode, proc.stdout, time.monotonic() - start)
 
 

@@ -38,7 +38,7 @@ class FakeDriver:
     cuda: int = 12040
     gpus: tuple[FakeGpu, ...] = ()
     init_error: int = pynvml.NVML_SUCCESS
-    missing: frozenset[str] = frozenset()   # C functions this library lacks
+    missing: frozenset[str] = frozenset()  # C functions this library lacks
 
 
 def _bus(i: int) -> str:
@@ -54,15 +54,15 @@ SCENARIOS: dict[str, FakeDriver | None] = {
     "library-missing": None,
     "driver-not-loaded": FakeDriver(init_error=pynvml.NVML_ERROR_DRIVER_NOT_LOADED),
     "rtx4090-driver550": FakeDriver("550.54.14", 12040, (RTX4090,)),
-    "8xh100-driver535": FakeDriver("535.183.01", 12020, tuple(
-        FakeGpu(H100.name, H100.memory_bytes, H100.cc, _bus(b)) for b in (0x18, 0x2A, 0x3A, 0x5D, 0x9A, 0xAB, 0xBA, 0xDB))),
-    "gtx1080ti-driver580": FakeDriver("580.65.06", 13000, (
-        FakeGpu("NVIDIA GeForce GTX 1080 Ti", 11264 * MiB, (6, 1), _bus(1)),)),
-    "rtx5090-driver570": FakeDriver("570.124.04", 12080, (
-        FakeGpu("NVIDIA GeForce RTX 5090", 32607 * MiB, (12, 0), _bus(1)),)),
+    "8xh100-driver535": FakeDriver(
+        "535.183.01",
+        12020,
+        tuple(FakeGpu(H100.name, H100.memory_bytes, H100.cc, _bus(b)) for b in (0x18, 0x2A, 0x3A, 0x5D, 0x9A, 0xAB, 0xBA, 0xDB)),
+    ),
+    "gtx1080ti-driver580": FakeDriver("580.65.06", 13000, (FakeGpu("NVIDIA GeForce GTX 1080 Ti", 11264 * MiB, (6, 1), _bus(1)),)),
+    "rtx5090-driver570": FakeDriver("570.124.04", 12080, (FakeGpu("NVIDIA GeForce RTX 5090", 32607 * MiB, (12, 0), _bus(1)),)),
     "mixed-3090-4090": FakeDriver("550.54.14", 12040, (RTX3090, RTX4090)),
-    "cuda-v2-missing": FakeDriver("535.183.01", 12020, (RTX4090,),
-                                  missing=frozenset({"nvmlSystemGetCudaDriverVersion_v2"})),
+    "cuda-v2-missing": FakeDriver("535.183.01", 12020, (RTX4090,), missing=frozenset({"nvmlSystemGetCudaDriverVersion_v2"})),
 }
 
 
@@ -72,7 +72,7 @@ class FakeLibrary:
     def __init__(self, driver: FakeDriver) -> None:
         self.driver = driver
         self.calls: list[str] = []
-        self.errors: list[BaseException] = []   # exceptions inside callbacks (ctypes would swallow them)
+        self.errors: list[BaseException] = []  # exceptions inside callbacks (ctypes would swallow them)
         c_int, c_uint, c_void_p, P = ctypes.c_int, ctypes.c_uint, ctypes.c_void_p, ctypes.POINTER
         signatures: dict[str, tuple[Callable[..., int], tuple[Any, ...]]] = {
             "nvmlInitWithFlags": (self._init, (c_uint,)),
@@ -96,9 +96,10 @@ class FakeLibrary:
             self.calls.append(name)
             try:
                 return fn(*args)
-            except BaseException as e:  # noqa: BLE001 - surfaced through self.errors instead
+            except BaseException as e:
                 self.errors.append(e)
                 return pynvml.NVML_ERROR_UNKNOWN
+
         return call
 
     def _gpu(self, handle: int | None) -> FakeGpu | None:

@@ -22,7 +22,7 @@ from wizard.events import Check, Event
 from wizard.runner import RunLog, Runner
 from wizard.verify import verification_steps
 
-_TORCH = r'''
+_TORCH = r"""
 import json, os, random, signal, time, types, warnings
 from . import version
 CONFIG = json.loads(%(config)r)
@@ -121,7 +121,7 @@ backends = types.SimpleNamespace(
     cudnn=types.SimpleNamespace(version=lambda: CONFIG["cudnn"]),
     mps=types.SimpleNamespace(is_available=lambda: CONFIG["mps"], is_built=lambda: CONFIG["mps"]),
 )
-'''
+"""
 
 _TORCH_VERSION = """from typing import Optional
 __version__ = {version!r}
@@ -131,7 +131,7 @@ hip: Optional[str] = {hip!r}
 xpu: Optional[str] = {xpu!r}
 """
 
-_TENSORFLOW = r'''
+_TENSORFLOW = r"""
 import ctypes, contextlib, json, os, types
 CONFIG = json.loads(%(config)r)
 __version__ = CONFIG["version"]
@@ -170,7 +170,7 @@ sysconfig = types.SimpleNamespace(get_build_info=lambda: {"cuda_version": CONFIG
 test = types.SimpleNamespace(is_built_with_cuda=lambda: bool(CONFIG["cuda"]))
 config = types.SimpleNamespace(list_physical_devices=lambda kind: [
     types.SimpleNamespace(name="/physical_device:GPU:%%d" %% i) for i in range(CONFIG["gpus"])])
-'''
+"""
 
 
 @dataclass
@@ -186,12 +186,12 @@ class FakeTorch:
     version: str = "2.13.0+cpu"
     cuda: str | None = None
     hip: str | None = None
-    xpu: str | None = None         # an Intel GPU build: torch.version.xpu, torch.xpu
+    xpu: str | None = None  # an Intel GPU build: torch.version.xpu, torch.xpu
     available: bool = False
     gpus: list[FakeGpu] = field(default_factory=list)
     arch_list: list[str] = field(default_factory=list)
     matmul: str = "ok"
-    warning: str | None = None     # warned by cuda.is_available(), as torch does for an old driver
+    warning: str | None = None  # warned by cuda.is_available(), as torch does for an old driver
     cudnn: int | None = None
     mps: bool = False
 
@@ -201,7 +201,7 @@ class FakeTensorflow:
     version: str = "2.21.0"
     cuda: str | None = "12.5.1"
     gpus: int = 0
-    load: list[str] = field(default_factory=list)   # shared libraries to dlopen at import
+    load: list[str] = field(default_factory=list)  # shared libraries to dlopen at import
 
 
 CU130_ARCHES = ["sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120"]
@@ -215,8 +215,9 @@ def site_packages(env: Path) -> Path:
     return found[0]
 
 
-def add_distribution(site: Path, name: str, version: str, files: dict[str, str], requires: tuple[str, ...] = (),
-                     installed_at: float | None = None) -> Path:
+def add_distribution(
+    site: Path, name: str, version: str, files: dict[str, str], requires: tuple[str, ...] = (), installed_at: float | None = None
+) -> Path:
     """Write files plus a pip-style .dist-info for them into site-packages; returns the dist-info."""
     for rel, text in files.items():
         (site / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -238,8 +239,10 @@ def add_distribution(site: Path, name: str, version: str, files: dict[str, str],
 def fake_torch_files(torch: FakeTorch) -> dict[str, str]:
     """The stand-in torch package's sources: for site-packages directly, or for a wheel pip installs."""
     config = {**asdict(torch), "gpus": [{"name": g.name, "capability": list(g.capability)} for g in torch.gpus]}
-    return {"torch/__init__.py": _TORCH % {"config": json.dumps(config)},
-            "torch/version.py": _TORCH_VERSION.format(version=torch.version, cuda=torch.cuda, hip=torch.hip, xpu=torch.xpu)}
+    return {
+        "torch/__init__.py": _TORCH % {"config": json.dumps(config)},
+        "torch/version.py": _TORCH_VERSION.format(version=torch.version, cuda=torch.cuda, hip=torch.hip, xpu=torch.xpu),
+    }
 
 
 def install_fake_torch(site: Path, torch: FakeTorch) -> Path:

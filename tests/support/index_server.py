@@ -116,9 +116,7 @@ class IndexServer:
     def __enter__(self: _S) -> _S:
         return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
 
     # -- used by the handler ------------------------------------------------------------------
@@ -174,8 +172,11 @@ def write_static_index(wheel_dir: Path, dest: Path) -> str:
     for name in sorted({_project_of(p.name) for p in files}):
         folder = dest / "simple" / name
         folder.mkdir(parents=True, exist_ok=True)
-        links = [f'<a href="{html.escape(p.resolve().as_uri())}">{html.escape(p.name)}</a><br>'
-                 for p in files if _project_of(p.name) == name]
+        links = [
+            f'<a href="{html.escape(p.resolve().as_uri())}">{html.escape(p.name)}</a><br>'
+            for p in files
+            if _project_of(p.name) == name
+        ]
         (folder / "index.html").write_bytes(_page(f"Links for {name}", links))
     return (dest / "simple").resolve().as_uri() + "/"
 
@@ -203,9 +204,7 @@ def _make_handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             self._handle(send_body=True)
 
-        def _send(
-            self, code: int, body: bytes, content_type: str, send_body: bool, extra: dict[str, str] | None = None
-        ) -> None:
+        def _send(self, code: int, body: bytes, content_type: str, send_body: bool, extra: dict[str, str] | None = None) -> None:
             self.send_response(code)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
@@ -230,7 +229,7 @@ def _make_handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
                     self._root(send_body)
                 elif path.startswith("/simple/"):
                     self._project(path[len("/simple/") :], send_body)
-                elif path.startswith("/whl/") and path.count("/") >= 3:   # /whl/<variant>/<project>/
+                elif path.startswith("/whl/") and path.count("/") >= 3:  # /whl/<variant>/<project>/
                     variant, _, rest = path[len("/whl/") :].partition("/")
                     self._project(rest, send_body, variant)
                 elif path.startswith("/files/"):
@@ -262,8 +261,14 @@ def _make_handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
                 entries = []
                 for p in files:
                     sha, requires_python = server._file_meta(p)
-                    entries.append({"filename": p.name, "url": f"../../files/{p.name}", "hashes": {"sha256": sha},
-                                    "requires-python": requires_python})
+                    entries.append(
+                        {
+                            "filename": p.name,
+                            "url": f"../../files/{p.name}",
+                            "hashes": {"sha256": sha},
+                            "requires-python": requires_python,
+                        }
+                    )
                 body = json.dumps({"meta": {"api-version": "1.0"}, "name": name, "files": entries}).encode()
                 self._send(200, body, PEP691, send_body)
                 return

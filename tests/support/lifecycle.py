@@ -14,16 +14,23 @@ from wizard.pythons import probe_interpreter
 
 from .wizard_cli import answers, pyenv_python, run_wizard, write_json
 
-PYTHON = pyenv_python("3.13")     # venvs of 3.12+ hold pip only, so `pip freeze` shows just what was installed
-PACKAGES = ["wizlab-gamma"]       # gamma → beta → alpha: three locked packages
+PYTHON = pyenv_python("3.13")  # venvs of 3.12+ hold pip only, so `pip freeze` shows just what was installed
+PACKAGES = ["wizlab-gamma"]  # gamma → beta → alpha: three locked packages
 
 
 def machine_file(dest: Path, python: str) -> Path:
     """A machine file with this box's real interpreter, so runs skip detection."""
     info = probe_interpreter(python, "pyenv")
     assert info is not None, python
-    m = Machine(os="linux", arch="x86_64", cpu=Cpu(model="test", cores=2), memory_bytes=8 << 30,
-                disk_free_bytes=100 << 30, pythons=[info], sources={"*": "test machine file"})
+    m = Machine(
+        os="linux",
+        arch="x86_64",
+        cpu=Cpu(model="test", cores=2),
+        memory_bytes=8 << 30,
+        disk_free_bytes=100 << 30,
+        pythons=[info],
+        sources={"*": "test machine file"},
+    )
     dest.write_bytes(msgspec.json.encode(m))
     return dest
 
@@ -33,7 +40,7 @@ class MadeEnv:
     path: Path
     answers: Path
     machine: Path
-    env: dict[str, str]     # the wizard's process environment (state dir inside the test)
+    env: dict[str, str]  # the wizard's process environment (state dir inside the test)
 
 
 def make_env(root: Path, index_url: str, base_env: dict[str, str], name: str = "llm", **over: object) -> MadeEnv:
@@ -43,8 +50,9 @@ def make_env(root: Path, index_url: str, base_env: dict[str, str], name: str = "
     assert PYTHON is not None
     root.mkdir(parents=True, exist_ok=True)
     target = root / name
-    data = answers(target, packages=PACKAGES, index={"url": index_url},
-                   environment={"kind": "venv", "path": str(target), "python": "3.13"})
+    data = answers(
+        target, packages=PACKAGES, index={"url": index_url}, environment={"kind": "venv", "path": str(target), "python": "3.13"}
+    )
     data.update(over)
     a = write_json(root / f"{name}-answers.json", data)
     m = machine_file(root / "machine.json", PYTHON)
@@ -55,6 +63,12 @@ def make_env(root: Path, index_url: str, base_env: dict[str, str], name: str = "
 
 
 def freeze(env: Path, pip_env: dict[str, str]) -> list[str]:
-    out = subprocess.run([str(env / "bin" / "python"), "-m", "pip", "freeze"], capture_output=True, text=True,
-                         env=pip_env, stdin=subprocess.DEVNULL, check=True)
+    out = subprocess.run(
+        [str(env / "bin" / "python"), "-m", "pip", "freeze"],
+        capture_output=True,
+        text=True,
+        env=pip_env,
+        stdin=subprocess.DEVNULL,
+        check=True,
+    )
     return sorted(out.stdout.split())

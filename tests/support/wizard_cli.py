@@ -45,8 +45,9 @@ def wizard_argv(*args: str) -> list[str]:
 
 
 def run_wizard(*args: str, env: dict[str, str], timeout: float = 240) -> WizardResult:
-    proc = subprocess.run(wizard_argv(*args), env=env, cwd=REPO, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        wizard_argv(*args), env=env, cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout
+    )
     return WizardResult(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -57,8 +58,11 @@ def write_json(path: Path, data: Any) -> Path:
 
 def answers(env_path: Path, **over: Any) -> dict[str, Any]:
     """A minimal valid answers dict; keyword arguments replace top-level keys."""
-    data: dict[str, Any] = {"version": 1, "environment": {"kind": "venv", "path": str(env_path)},
-                            "options": {"upgrade_pip": False, "verify": True}}
+    data: dict[str, Any] = {
+        "version": 1,
+        "environment": {"kind": "venv", "path": str(env_path)},
+        "options": {"upgrade_pip": False, "verify": True},
+    }
     data.update(over)
     return data
 

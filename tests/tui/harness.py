@@ -109,9 +109,15 @@ class GatedExecution:
                     )
                 )
                 return EXIT_INTERRUPTED
-            if step.id == "kernel-check":   # the kernel probe reports one check
-                self.emit(Check(f"jupyter kernel {step.argv[-2]}", True,
-                                f"started, imported torch, transformers, runs {env}/bin/python", 0.4))
+            if step.id == "kernel-check":  # the kernel probe reports one check
+                self.emit(
+                    Check(
+                        f"jupyter kernel {step.argv[-2]}",
+                        True,
+                        f"started, imported torch, transformers, runs {env}/bin/python",
+                        0.4,
+                    )
+                )
             elif step.kind == "verify":
                 for name, detail in (
                     ("import pytorch", "torch 2.13.0+cu126"),

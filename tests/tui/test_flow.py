@@ -90,7 +90,7 @@ async def test_enter_through_every_screen_performs_the_prefilled_setup(tmp_path:
         assert "is ready" in flat_text(app) and app.screen.focused.id == "primary"
         await pilot.press("enter")
         assert on_screen(app, "VerifyScreen")()
-        assert "All 5 checks passed." in screen_text(app)   # the stand-in's four probe checks and the kernel's one
+        assert "All 5 checks passed." in screen_text(app)  # the stand-in's four probe checks and the kernel's one
         await pilot.press("enter")
         text = plain(app.screen.query_one("#done", Static).content)
         assert replay_command(f"{env}/.wizard/answers.json") in text

@@ -22,8 +22,14 @@ from wizard.pylock import Lock, LockedPackage, to_toml
 from .harness import REPO, flat_text, make_app, on_screen, wait_for
 
 SNAP = Path("/tmp/llm-wizard-snapshots/manage")
-FIXED = {"kind": "venv", "python": "3.13.0", "builds": {"pytorch": "cu128"}, "last_outcome": "ok",
-         "last_run": "2026-11-30T07:00:00+00:00", "last_verified": "2026-11-30T07:00:00+00:00"}
+FIXED = {
+    "kind": "venv",
+    "python": "3.13.0",
+    "builds": {"pytorch": "cu128"},
+    "last_outcome": "ok",
+    "last_run": "2026-11-30T07:00:00+00:00",
+    "last_verified": "2026-11-30T07:00:00+00:00",
+}
 
 
 def _wizard_env(path: Path, real: bool) -> Path:
@@ -36,9 +42,22 @@ def _wizard_env(path: Path, real: bool) -> Path:
     envs.write_state(path, {"created": True, "python_version": "3.13.0", "steps": {}})
     meta = path / ".wizard"
     (meta / "answers.json").write_text(json.dumps({"version": 1, "environment": {"kind": "venv", "path": str(path)}}))
-    lock = Lock("3.13.0", "linux", "x86_64", (LockedPackage("wizlab-alpha", "1.1", "wizlab_alpha-1.1-py3-none-any.whl", "ab" * 32,
-                                                            url="https://example.org/files/wizlab_alpha-1.1-py3-none-any.whl",
-                                                            index="https://example.org/simple/"),), ("https://example.org/simple/",))
+    lock = Lock(
+        "3.13.0",
+        "linux",
+        "x86_64",
+        (
+            LockedPackage(
+                "wizlab-alpha",
+                "1.1",
+                "wizlab_alpha-1.1-py3-none-any.whl",
+                "ab" * 32,
+                url="https://example.org/files/wizlab_alpha-1.1-py3-none-any.whl",
+                index="https://example.org/simple/",
+            ),
+        ),
+        ("https://example.org/simple/",),
+    )
     (meta / "pylock.toml").write_text(to_toml(lock))
     registry.update(str(path), FIXED)
     return path
@@ -51,11 +70,11 @@ def places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-@pytest.mark.integration   # a real venv, and doctor's probe in it
+@pytest.mark.integration  # a real venv, and doctor's probe in it
 @pytest.mark.asyncio
 async def test_manage_lists_checks_exports_and_removes_with_confirmation(places: Path) -> None:
     env = _wizard_env(places / "envs" / "llm", real=True)
-    registry.update(str(places / "envs" / "old"), FIXED)   # deleted by hand
+    registry.update(str(places / "envs" / "old"), FIXED)  # deleted by hand
     app = make_app(None)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("m")
@@ -65,7 +84,7 @@ async def test_manage_lists_checks_exports_and_removes_with_confirmation(places:
 
         await pilot.press("e")
         await wait_for(pilot, on_screen(app, "ExportScreen"))
-        await pilot.press("down")                      # requirements
+        await pilot.press("down")  # requirements
         assert app.screen.query_one("#output", Input).value == "llm-requirements.txt"
         await pilot.press("enter")
         await wait_for(pilot, on_screen(app, "ManageScreen"))
@@ -78,7 +97,7 @@ async def test_manage_lists_checks_exports_and_removes_with_confirmation(places:
         await pilot.press("r")
         await wait_for(pilot, on_screen(app, "ConfirmScreen"))
         assert isinstance(app.screen, ConfirmScreen) and str(env) in app.screen.question
-        await pilot.press("enter")                     # Enter keeps: the safe answer has focus
+        await pilot.press("enter")  # Enter keeps: the safe answer has focus
         await wait_for(pilot, on_screen(app, "ManageScreen"))
         assert env.is_dir()
         await pilot.press("r")

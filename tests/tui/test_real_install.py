@@ -108,8 +108,9 @@ async def test_pilot_install_is_refused_by_the_preflight_before_anything_changes
         assert isinstance(screen, InstallScreen)
         await wait_for(pilot, lambda: screen.done is not None, timeout=60)
         assert screen.done.exit_code == 2
-        assert any("pip cannot install wizlab-future" in line and "Requires-Python >=4" in line
-                   for line in screen.query_one(Log).lines)
+        assert any(
+            "pip cannot install wizlab-future" in line and "Requires-Python >=4" in line for line in screen.query_one(Log).lines
+        )
         assert "Nothing was created or installed" in str(screen.query_one("#outcome").content)
     assert not target.exists()
 

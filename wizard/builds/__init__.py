@@ -20,12 +20,20 @@ from wizard.catalog import Catalog, ExtrasTable, FollowTable, IndexTable, Kernel
 from wizard.machine import Machine
 from wizard.plan import Decision
 
-__all__ = ["ACCELERATOR_HINT", "BuildOptions", "Candidate", "candidates", "decide", "family_pins", "min_driver", "platform_key",
-           "python_span"]
+__all__ = [
+    "ACCELERATOR_HINT",
+    "BuildOptions",
+    "Candidate",
+    "candidates",
+    "decide",
+    "family_pins",
+    "min_driver",
+    "platform_key",
+    "python_span",
+]
 
 
-def candidates(frameworks: list[str], machine: Machine, accelerator: str, catalog: Catalog,
-               custom_index: bool) -> BuildOptions:
+def candidates(frameworks: list[str], machine: Machine, accelerator: str, catalog: Catalog, custom_index: bool) -> BuildOptions:
     """Every framework's builds that run here, best first; RequestError when an explicit accelerator
     cannot be served or a framework has no build for this platform at all."""
     here = Here(machine, accelerator, catalog, custom_index)
@@ -43,10 +51,24 @@ def candidates(frameworks: list[str], machine: Machine, accelerator: str, catalo
         elif isinstance(table, FollowTable):
             ranked[fid] = follow(fid, table, _leader(table, ranked, here), fw.size_mb)
         else:
-            ranked[fid] = (Candidate(Decision(fid, "default", "From the package index; no hardware-specific build.",
-                                              tuple(fw.packages), None, fw.python, fw.size_mb), fw.title, False),)
-    return BuildOptions(ranked, {fid: catalog.frameworks[fid].title for fid in frameworks},
-                        tuple(catalog.builds.pythons.versions))
+            ranked[fid] = (
+                Candidate(
+                    Decision(
+                        fid,
+                        "default",
+                        "From the package index; no hardware-specific build.",
+                        tuple(fw.packages),
+                        None,
+                        fw.python,
+                        fw.size_mb,
+                    ),
+                    fw.title,
+                    False,
+                ),
+            )
+    return BuildOptions(
+        ranked, {fid: catalog.frameworks[fid].title for fid in frameworks}, tuple(catalog.builds.pythons.versions)
+    )
 
 
 def _leader(table: FollowTable, ranked: dict[str, tuple[Candidate, ...]], here: Here) -> tuple[Candidate, ...]:
@@ -60,8 +82,9 @@ def _leader(table: FollowTable, ranked: dict[str, tuple[Candidate, ...]], here: 
     return tuple(Torch(lead, leader_table, here).candidates())
 
 
-def decide(frameworks: list[str], machine: Machine, accelerator: str, catalog: Catalog,
-           custom_index: bool, python: str | None = None) -> list[Decision]:
+def decide(
+    frameworks: list[str], machine: Machine, accelerator: str, catalog: Catalog, custom_index: bool, python: str | None = None
+) -> list[Decision]:
     """One Decision per framework for this Python (None: the best this hardware allows, whatever the Python)."""
     return candidates(frameworks, machine, accelerator, catalog, custom_index).pick(python)
 

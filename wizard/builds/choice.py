@@ -28,7 +28,7 @@ class Candidate:
     decision: Decision
     label: str
     gpu: bool
-    free_threaded: str | None = None    # specifier of the free-threaded minors with wheels; "": none; None: not tracked
+    free_threaded: str | None = None  # specifier of the free-threaded minors with wheels; "": none; None: not tracked
 
     def supports(self, python: str) -> bool:
         """Whether this build has wheels for a Python given as '3.14.0' or, free-threaded, '3.14.0t'."""
@@ -60,7 +60,7 @@ class BuildOptions:
 
     ranked: dict[str, tuple[Candidate, ...]]
     titles: dict[str, str]
-    pythons: tuple[str, ...]            # the catalog's known Python minors, oldest first
+    pythons: tuple[str, ...]  # the catalog's known Python minors, oldest first
 
     def _first(self, fid: str, python: str) -> Candidate | None:
         return next((c for c in self.ranked[fid] if c.supports(python)), None)
@@ -91,21 +91,25 @@ class BuildOptions:
         for fid, ranked in self.ranked.items():
             chosen = ranked[0] if python is None else self._first(fid, python)
             if chosen is None:
-                raise RequestError(f"{self.titles[fid]} has no build that runs here for Python {minor(python or '')}",
-                                   f"its builds that run here support Python {self.span(fid)}")
+                raise RequestError(
+                    f"{self.titles[fid]} has no build that runs here for Python {minor(python or '')}",
+                    f"its builds that run here support Python {self.span(fid)}",
+                )
             best, decision = ranked[0], chosen.decision
             if chosen is not best and python is not None:
                 gain = " would use the GPU but" if best.gpu and not chosen.gpu else ""
-                decision = replace(decision, why=f"{decision.why} ({best.label}{gain} has no wheels for Python "
-                                                 f"{minor(python)}; it supports {python_span(best.decision.python, self.pythons)}.)")
+                decision = replace(
+                    decision,
+                    why=f"{decision.why} ({best.label}{gain} has no wheels for Python "
+                    f"{minor(python)}; it supports {python_span(best.decision.python, self.pythons)}.)",
+                )
             out.append(decision)
         return out
 
 
-
 def check_accelerator(here: Here) -> None:
     """An explicit accelerator this machine lacks is refused before any framework is looked at."""
-    a = here.accelerator   # a named variant (cu130, xpu) may be for another machine: checked per framework
+    a = here.accelerator  # a named variant (cu130, xpu) may be for another machine: checked per framework
     if a == "cuda" and not here.nv_gpus:
         raise RequestError("accelerator 'cuda' was asked for, but this machine has no NVIDIA GPU", ACCELERATOR_HINT)
     if a == "rocm" and not here.amd_gpus:
@@ -127,15 +131,18 @@ class NoGpu:
 
 
 def no_driver(gpus: list[NvidiaGpu], driver: str) -> NoGpu:
-    return NoGpu(f"the NVIDIA GPU here ({gpus_text(gpus, capability=False)}) has no driver loaded",
-                  f"install NVIDIA driver ≥ {driver} and run the wizard again")
+    return NoGpu(
+        f"the NVIDIA GPU here ({gpus_text(gpus, capability=False)}) has no driver loaded",
+        f"install NVIDIA driver ≥ {driver} and run the wizard again",
+    )
 
 
 def jetson_no_gpu(here: Here, title: str) -> NoGpu:
     """A Jetson's integrated GPU: the ordinary wheels are built for discrete GPUs and SBSA servers."""
-    return NoGpu(f"this is an NVIDIA Jetson (L4T {here.jetson}), whose integrated GPU {title}'s ordinary CUDA wheels "
-                 "do not serve", "install the JetPack builds from NVIDIA's Jetson AI Lab index (pypi.jetson-ai-lab.io) "
-                 "or NVIDIA's Jetson containers")
+    return NoGpu(
+        f"this is an NVIDIA Jetson (L4T {here.jetson}), whose integrated GPU {title}'s ordinary CUDA wheels do not serve",
+        "install the JetPack builds from NVIDIA's Jetson AI Lab index (pypi.jetson-ai-lab.io) or NVIDIA's Jetson containers",
+    )
 
 
 def cpu_headline(accelerator: str, missing: NoGpu | None, gpu_elsewhere: bool) -> str:
@@ -151,6 +158,7 @@ def cpu_headline(accelerator: str, missing: NoGpu | None, gpu_elsewhere: bool) -
 def refuse(here: Here, title: str, missing: NoGpu | None) -> RequestError:
     what = ACCEL_NAMES.get(here.family, here.accelerator)
     reason = missing.reason if missing else f"the catalog has no {what} build of {title} for {here.platform}"
-    return RequestError(f"accelerator '{here.accelerator}' was asked for, but {reason}",
-                        (missing.fix if missing and missing.fix else ACCELERATOR_HINT))
-
+    return RequestError(
+        f"accelerator '{here.accelerator}' was asked for, but {reason}",
+        (missing.fix if missing and missing.fix else ACCELERATOR_HINT),
+    )

@@ -51,9 +51,13 @@ class Extras:
             if failure:
                 failed.append(failure)
                 continue
-            why = (f"{v.requirement}: driver {here.driver} runs its CUDA {v.cuda} libraries and every GPU here "
-                   f"({gpus_text(here.nv_gpus)}) has compute capability ≥ {v.min_cc}{here.unknown_cc_note()}")
-            why += "".join(f"; {f}" for f in failed) + "." + (f" {v.caveats[here.platform]}." if here.platform in v.caveats else "")
+            why = (
+                f"{v.requirement}: driver {here.driver} runs its CUDA {v.cuda} libraries and every GPU here "
+                f"({gpus_text(here.nv_gpus)}) has compute capability ≥ {v.min_cc}{here.unknown_cc_note()}"
+            )
+            why += (
+                "".join(f"; {f}" for f in failed) + "." + (f" {v.caveats[here.platform]}." if here.platform in v.caveats else "")
+            )
             return v, why, None
         # nothing runs: a newer driver helps when some variant fails on the driver alone
         fixable = [here.driver_min(v.cuda) for v in self.table.gpu if here.platform in v.platforms and not self.too_old(v)]
@@ -67,8 +71,14 @@ class Extras:
             pin = "" if i == 0 else rel.pin or f"=={rel.version}.*"
             label = f"{self.fw.title} {rel.pin or rel.version} ({variant})"
             ft = "" if self.here.platform in rel.no_free_threaded else rel.free_threaded
-            out.append(Candidate(Decision(self.fid, variant, why, (requirement + pin,), None, rel.python,
-                                          self.table.sizes_mb[variant]), label, gpu, ft))
+            out.append(
+                Candidate(
+                    Decision(self.fid, variant, why, (requirement + pin,), None, rel.python, self.table.sizes_mb[variant]),
+                    label,
+                    gpu,
+                    ft,
+                )
+            )
         return out
 
     def candidates(self) -> list[Candidate]:
@@ -79,7 +89,7 @@ class Extras:
             return self.unchecked()
         gpu: list[Candidate] = []
         missing = None
-        other_gpu = ("MPS" if here.machine.mps else "ROCm" if here.amd_gpus else "XPU" if here.intel_gpus else None)
+        other_gpu = "MPS" if here.machine.mps else "ROCm" if here.amd_gpus else "XPU" if here.intel_gpus else None
         if a != "cpu" and here.nv_gpus:
             v, why, missing = self.gpu_variant()
             if v is not None:
@@ -98,8 +108,17 @@ class Extras:
         major = numbers(here.catalog.builds.cuda_builds[tag].cuda)[0] if tag in here.catalog.builds.cuda_builds else None
         v = next((v for v in self.table.gpu if here.platform in v.platforms and v.cuda == major), None)
         if v is None:
-            raise refuse(here, self.fw.title, NoGpu(f"{self.fw.title} has no CUDA {major} build for {here.platform}"
-                                                     if major else f"the catalog knows no variant {tag}"))
-        why = (f"{v.requirement}, as accelerator '{tag}' asks (CUDA {v.cuda}); no NVIDIA GPU here to check it against: "
-               f"the deployment machine needs driver ≥ {here.driver_min(v.cuda)} and compute capability ≥ {v.min_cc}.")
+            raise refuse(
+                here,
+                self.fw.title,
+                NoGpu(
+                    f"{self.fw.title} has no CUDA {major} build for {here.platform}"
+                    if major
+                    else f"the catalog knows no variant {tag}"
+                ),
+            )
+        why = (
+            f"{v.requirement}, as accelerator '{tag}' asks (CUDA {v.cuda}); no NVIDIA GPU here to check it against: "
+            f"the deployment machine needs driver ≥ {here.driver_min(v.cuda)} and compute capability ≥ {v.min_cc}."
+        )
         return self.releases(v.variant, v.requirement, why, True)

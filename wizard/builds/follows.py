@@ -20,8 +20,9 @@ def follow(fid: str, table: FollowTable, torch: tuple[Candidate, ...], size_mb: 
         release = torch_release(c.decision)
         version = table.versions.get(release or "")
         pin = f"=={version}.*" if version else ""
-        why = (f"Follows PyTorch's build: {c.decision.variant}"
-               + (f" from the same index, {table.package} {version} for torch {release}." if version else "."))
+        why = f"Follows PyTorch's build: {c.decision.variant}" + (
+            f" from the same index, {table.package} {version} for torch {release}." if version else "."
+        )
         d = Decision(fid, c.decision.variant, why, (table.package + pin,), c.decision.index_url, c.decision.python, size_mb)
         out.append(replace(c, decision=d, label=f"{table.package} with {c.label}"))
     return tuple(out)

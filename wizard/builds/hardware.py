@@ -59,8 +59,9 @@ def platform_key(machine: Machine) -> str:
 def gpus_text(gpus: list[NvidiaGpu], capability: bool = True) -> str:
     """'2× RTX 3090 (8.6), RTX 4090 (8.9)'; without capability: '2× RTX 3090, RTX 4090'."""
     counts = Counter((g.name, g.compute_capability or "capability unknown") for g in gpus)
-    return ", ".join(f"{f'{n}× ' if n > 1 else ''}{name}" + (f" ({cc})" if capability else "")
-                     for (name, cc), n in counts.items())
+    return ", ".join(
+        f"{f'{n}× ' if n > 1 else ''}{name}" + (f" ({cc})" if capability else "") for (name, cc), n in counts.items()
+    )
 
 
 def cc_key(text: str) -> tuple[int, int]:
@@ -80,7 +81,7 @@ class Here:
     """This machine and request, as the choice reads them."""
 
     machine: Machine
-    accelerator: str                # an Accelerator answer: auto, cpu, cuda, rocm, mps, xpu or a variant (cu130)
+    accelerator: str  # an Accelerator answer: auto, cpu, cuda, rocm, mps, xpu or a variant (cu130)
     catalog: Catalog
     custom_index: bool
 
@@ -138,4 +139,3 @@ class Here:
     def unknown_cc_note(self) -> str:
         unknown = [g for g in self.nv_gpus if not g.compute_capability]
         return f" (compute capability of {gpus_text(unknown)} unknown: not checked)" if unknown else ""
-

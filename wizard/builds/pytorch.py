@@ -6,13 +6,11 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
-from wizard.builds.choice import (ACCEL_NAMES, ACCELERATOR_HINT, Candidate, NoGpu, cpu_headline, jetson_no_gpu, no_driver,
-                                  refuse)
+from wizard.builds.choice import ACCEL_NAMES, ACCELERATOR_HINT, Candidate, NoGpu, cpu_headline, jetson_no_gpu, no_driver, refuse
 from wizard.builds.hardware import Here, cc_key, covers, gfx_text, gpus_text, macos_version, numbers
 from wizard.catalog import IndexTable, TorchRelease
 from wizard.plan import Decision
 from wizard.problems import RequestError
-
 
 # gfx family prefix -> the HSA_OVERRIDE_GFX_VERSION the community uses for its unsupported members
 _HSA_OVERRIDES = {"gfx103": "10.3.0", "gfx110": "11.0.0"}
@@ -74,12 +72,24 @@ class Torch:
         pypi = rel.pypi.get(self.here.platform)
         if tag == "cpu":
             return f" Your index must serve the CPU build from {url}: PyPI's own Linux torch is the CUDA {pypi} build."
-        same = (f" (PyPI's own Linux torch {rel.version} is this {tag} build)"
-                if tag == pypi and self.here.platform in self.table.cpu_index_platforms else "")
+        same = (
+            f" (PyPI's own Linux torch {rel.version} is this {tag} build)"
+            if tag == pypi and self.here.platform in self.table.cpu_index_platforms
+            else ""
+        )
         return f" Your index must serve the {tag} build from {url}{same}."
 
-    def candidate(self, variant: str, family: str, why: str, packages: tuple[str, ...], rel: TorchRelease,
-                  tag: str | None, label: str, gpu: bool) -> Candidate:
+    def candidate(
+        self,
+        variant: str,
+        family: str,
+        why: str,
+        packages: tuple[str, ...],
+        rel: TorchRelease,
+        tag: str | None,
+        label: str,
+        gpu: bool,
+    ) -> Candidate:
         """A build from the index `tag` (None: from PyPI); with the user's own index, the why says what to mirror."""
         url = None
         if tag is not None:
@@ -87,8 +97,12 @@ class Torch:
                 why += self.mirror_note(tag, rel)
             else:
                 url = self.table.index_url.format(tag=tag)
-        return Candidate(Decision(self.fid, variant, why, packages, url, rel.python, self.table.sizes_mb[family]),
-                         label, gpu, rel.free_threaded)
+        return Candidate(
+            Decision(self.fid, variant, why, packages, url, rel.python, self.table.sizes_mb[family]),
+            label,
+            gpu,
+            rel.free_threaded,
+        )
 
     # -- CUDA --------------------------------------------------------------------------------------
 
@@ -109,13 +123,19 @@ class Torch:
             if not here.driver_runs(self.major(tag)):
                 problem = ("driver", here.driver_min(self.major(tag)))
             else:
-                problem = ("code", ", ".join(sorted({cc for cc in here.known_ccs if not covers(self.archs(rel, tag), cc)}, key=cc_key)))
+                problem = (
+                    "code",
+                    ", ".join(sorted({cc for cc in here.known_ccs if not covers(self.archs(rel, tag), cc)}, key=cc_key)),
+                )
             tags_by_problem.setdefault(problem, []).append(tag)
         parts = []
         for (kind, what), tags in tags_by_problem.items():
             one = len(tags) == 1
-            verb = (f"{'needs' if one else 'need'} driver ≥ {what}" if kind == "driver"
-                    else f"{'lacks' if one else 'lack'} code for {what}")
+            verb = (
+                f"{'needs' if one else 'need'} driver ≥ {what}"
+                if kind == "driver"
+                else f"{'lacks' if one else 'lack'} code for {what}"
+            )
             parts.append(f"{', '.join(tags)} {verb}")
         return "; ".join(parts)
 
@@ -145,14 +165,17 @@ class Torch:
                 continue
             nv_cuda = here.machine.nvidia.cuda if here.machine.nvidia else None
             runs = f"fully supports (CUDA {nv_cuda})" if nv_cuda and Version(self.cuda(tag)) <= Version(nv_cuda) else "runs"
-            why = (f"torch {rel.version} with {tag}: its newest CUDA build that driver {here.driver} {runs} "
-                   f"and that has code for {gpus}{here.unknown_cc_note()}.")
+            why = (
+                f"torch {rel.version} with {tag}: its newest CUDA build that driver {here.driver} {runs} "
+                f"and that has code for {gpus}{here.unknown_cc_note()}."
+            )
             if not out and i:
                 newest = self.releases[0]
                 upgrade = self.upgrade(newest)
                 why += f" torch {newest.version} has none ({self.failures(newest)})" + (f"; {upgrade}." if upgrade else ".")
-            out.append(self.candidate(tag, "cuda", why, self.packages(i, rel, True), rel, tag,
-                                      f"torch {rel.version} with {tag}", True))
+            out.append(
+                self.candidate(tag, "cuda", why, self.packages(i, rel, True), rel, tag, f"torch {rel.version} with {tag}", True)
+            )
         return out, (None if out else self.no_cuda())
 
     def no_cuda(self) -> NoGpu:
@@ -160,16 +183,23 @@ class Torch:
         here = self.here
         covering = [(rel, t) for rel in self.releases for t in self.tags(rel) if here.covers_all(self.archs(rel, t))]
         if not covering:
-            alone = [g for g in here.nv_gpus if g.compute_capability and not any(
-                covers(self.archs(rel, t), g.compute_capability) for rel in self.releases for t in self.tags(rel))]
+            alone = [
+                g
+                for g in here.nv_gpus
+                if g.compute_capability
+                and not any(covers(self.archs(rel, t), g.compute_capability) for rel in self.releases for t in self.tags(rel))
+            ]
             if alone:
                 return NoGpu(f"no torch build in the catalog has code for {gpus_text(alone)}")
             return NoGpu(f"no single torch build has code for every GPU here ({gpus_text(here.nv_gpus)})")
         oldest = min((here.driver_min(self.major(t)) for _, t in covering), key=numbers)
         newest_rel = covering[0][0]
         need = min((here.driver_min(self.major(t)) for rel, t in covering if rel is newest_rel), key=numbers)
-        return NoGpu(f"driver {here.driver} runs none of the torch builds with code for {gpus_text(here.nv_gpus)} "
-                      f"(the oldest needs ≥ {oldest})", f"install NVIDIA driver ≥ {need}")
+        return NoGpu(
+            f"driver {here.driver} runs none of the torch builds with code for {gpus_text(here.nv_gpus)} "
+            f"(the oldest needs ≥ {oldest})",
+            f"install NVIDIA driver ≥ {need}",
+        )
 
     # -- ROCm and MPS ------------------------------------------------------------------------------
 
@@ -189,20 +219,38 @@ class Torch:
             if not fitting:
                 continue
             version = fitting[-1]
-            why = (f"torch {rel.version} with rocm{version}: its newest ROCm build not newer than the ROCm {rocm.version} here."
-                   if have else f"torch {rel.version} with rocm{version}: the ROCm version here is unknown; it needs ROCm {version} or newer.")
+            why = (
+                f"torch {rel.version} with rocm{version}: its newest ROCm build not newer than the ROCm {rocm.version} here."
+                if have
+                else f"torch {rel.version} with rocm{version}: the ROCm version here is unknown; it needs ROCm {version} or newer."
+            )
             if self.gfx_known(version):
                 why += f" Its gfx targets include {', '.join(sorted({g.arch for g in here.amd_gpus if g.arch}))}."
             newest = self.releases[0]
             if not out and i:
-                why += (f" torch {newest.version} needs ROCm ≥ {newest.rocm[0]}." if newest.rocm
-                        else f" torch {newest.version} has no ROCm build in the catalog.")
-            out.append(self.candidate(f"rocm{version}", "rocm", why, self.packages(i, rel, True), rel, f"rocm{version}",
-                                      f"torch {rel.version} with rocm{version}", True))
+                why += (
+                    f" torch {newest.version} needs ROCm ≥ {newest.rocm[0]}."
+                    if newest.rocm
+                    else f" torch {newest.version} has no ROCm build in the catalog."
+                )
+            out.append(
+                self.candidate(
+                    f"rocm{version}",
+                    "rocm",
+                    why,
+                    self.packages(i, rel, True),
+                    rel,
+                    f"rocm{version}",
+                    f"torch {rel.version} with rocm{version}",
+                    True,
+                )
+            )
         if out:
             return out, None
-        return [], NoGpu(f"ROCm {rocm.version} is older than every torch ROCm build in the catalog with code for this GPU",
-                          f"upgrade ROCm to ≥ {self.newest_rocm()}")
+        return [], NoGpu(
+            f"ROCm {rocm.version} is older than every torch ROCm build in the catalog with code for this GPU",
+            f"upgrade ROCm to ≥ {self.newest_rocm()}",
+        )
 
     def newest_rocm(self) -> str:
         """The oldest ROCm of the newest release with a ROCm build that has code for the GPUs here."""
@@ -224,9 +272,12 @@ class Torch:
             return None
         names = ", ".join(f"{g.name} ({g.arch})" for g in alone)
         override = next((v for prefix, v in _HSA_OVERRIDES.items() if alone[0].arch.startswith(prefix)), None)
-        fix = (f"community workaround, not supported by PyTorch: HSA_OVERRIDE_GFX_VERSION={override} makes ROCm treat the card as "
-               f"a supported target of its family; otherwise use the CPU build" if override else
-               "no ROCm build of torch runs on it; use the CPU build (accelerator 'cpu')")
+        fix = (
+            f"community workaround, not supported by PyTorch: HSA_OVERRIDE_GFX_VERSION={override} makes ROCm treat the card as "
+            f"a supported target of its family; otherwise use the CPU build"
+            if override
+            else "no ROCm build of torch runs on it; use the CPU build (accelerator 'cpu')"
+        )
         return NoGpu(f"no torch ROCm build in the catalog has code for {names}", fix)
 
     def mps_candidates(self) -> tuple[list[Candidate], NoGpu | None]:
@@ -234,8 +285,10 @@ class Torch:
             return [], NoGpu("this Mac reports no MPS device (macOS 12.3 or newer on Apple silicon has one)")
         why = "macOS on Apple silicon: PyPI's torch runs on the GPU through MPS."
         why += self.macos_note()
-        return [self.candidate("mps", "mps", why, self.packages(i, rel, False), rel, None, f"torch {rel.version} (MPS)", True)
-                for i, rel in enumerate(self.releases)], None
+        return [
+            self.candidate("mps", "mps", why, self.packages(i, rel, False), rel, None, f"torch {rel.version} (MPS)", True)
+            for i, rel in enumerate(self.releases)
+        ], None
 
     def xpu_candidates(self) -> tuple[list[Candidate], NoGpu | None]:
         here = self.here
@@ -243,8 +296,11 @@ class Torch:
             return [], NoGpu(f"the catalog has no XPU build of torch for {here.platform}")
         names = ", ".join(g.name for g in here.intel_gpus)
         why = f"PyTorch's xpu build runs on the Intel GPU here ({names}) through oneAPI's level-zero runtime, which it brings along."
-        return [self.candidate("xpu", "xpu", why, self.packages(i, rel, True), rel, "xpu", f"torch {rel.version} with xpu", True)
-                for i, rel in enumerate(self.releases) if rel.xpu], None
+        return [
+            self.candidate("xpu", "xpu", why, self.packages(i, rel, True), rel, "xpu", f"torch {rel.version} with xpu", True)
+            for i, rel in enumerate(self.releases)
+            if rel.xpu
+        ], None
 
     # -- a variant the answers name ---------------------------------------------------------------
 
@@ -259,13 +315,17 @@ class Torch:
         has = {"cuda": lambda r: tag in self.tags(r), "rocm": lambda r: tag[4:] in r.rocm, "xpu": lambda r: r.xpu}[fam]
         rels = [r for r in self.releases if has(r)]
         if not rels:
-            raise RequestError(f"{asked} no torch release in the catalog has a {tag} build",
-                               "variants in the catalog: " + ", ".join(self.variants()))
+            raise RequestError(
+                f"{asked} no torch release in the catalog has a {tag} build",
+                "variants in the catalog: " + ", ".join(self.variants()),
+            )
         own = {"cuda": here.nv_gpus, "rocm": here.amd_gpus, "xpu": here.intel_gpus}[fam]
         others = [g.name for g in (*here.nv_gpus, *here.amd_gpus, *here.intel_gpus) if g not in own]
         if not own and others:
-            raise RequestError(f"{asked} this machine has {', '.join(others)} and no {ACCEL_NAMES[fam]} GPU",
-                               "ask for a variant of the GPU this machine has, or 'auto'")
+            raise RequestError(
+                f"{asked} this machine has {', '.join(others)} and no {ACCEL_NAMES[fam]} GPU",
+                "ask for a variant of the GPU this machine has, or 'auto'",
+            )
         checked = "no such GPU here to check it against"
         if fam == "cuda" and own:
             rels = self.forced_cuda(tag, rels)
@@ -275,14 +335,26 @@ class Torch:
             if not self.gfx_runs(version):
                 gfx = ", ".join(g.arch for g in here.amd_gpus)
                 lists = {v: b.gfx for v, b in here.catalog.builds.rocm_builds.items()}
-                raise RequestError(f"{asked} it has no code for {gfx} (ROCm builds with it: {gfx_text(here.amd_gpus[0].arch, lists)})",
-                                   "ask for 'auto' or another rocm variant")
+                raise RequestError(
+                    f"{asked} it has no code for {gfx} (ROCm builds with it: {gfx_text(here.amd_gpus[0].arch, lists)})",
+                    "ask for 'auto' or another rocm variant",
+                )
             checked = "its gfx targets include the GPUs here" if self.gfx_known(version) else "gfx targets not checked"
         elif own:
             checked = f"for {', '.join(g.name for g in own)}"
-        return [self.candidate(tag, fam, f"torch {rel.version} with {tag}, as accelerator '{tag}' asks; {checked}.",
-                                        self.packages(i, rel, True), rel, tag, f"torch {rel.version} with {tag}", True)
-                for i, rel in enumerate(rels)]
+        return [
+            self.candidate(
+                tag,
+                fam,
+                f"torch {rel.version} with {tag}, as accelerator '{tag}' asks; {checked}.",
+                self.packages(i, rel, True),
+                rel,
+                tag,
+                f"torch {rel.version} with {tag}",
+                True,
+            )
+            for i, rel in enumerate(rels)
+        ]
 
     def forced_cuda(self, tag: str, rels: list[TorchRelease]) -> list[TorchRelease]:
         """The releases whose `tag` build runs on this machine's NVIDIA driver and GPUs, or the refusal."""
@@ -293,12 +365,16 @@ class Torch:
         need = here.driver_min(self.major(tag))
         if not here.driver_runs(self.major(tag)):
             have = f"driver {here.driver} is older than" if here.driver else "no NVIDIA driver is loaded; it needs"
-            raise RequestError(f"{asked} {have} the {need} that CUDA {self.cuda(tag)} builds need",
-                               f"install NVIDIA driver ≥ {need}, or ask for a variant this driver runs ('auto' picks one)")
+            raise RequestError(
+                f"{asked} {have} the {need} that CUDA {self.cuda(tag)} builds need",
+                f"install NVIDIA driver ≥ {need}, or ask for a variant this driver runs ('auto' picks one)",
+            )
         fit = [r for r in rels if here.covers_all(self.archs(r, tag))]
         if not fit:
-            raise RequestError(f"{asked} no torch {tag} build has code for {gpus_text(here.nv_gpus)}",
-                               "ask for 'auto', which picks the build that has it")
+            raise RequestError(
+                f"{asked} no torch {tag} build has code for {gpus_text(here.nv_gpus)}",
+                "ask for 'auto', which picks the build that has it",
+            )
         return fit
 
     def variants(self) -> list[str]:
@@ -309,25 +385,44 @@ class Torch:
     def cpu_candidates(self, headline: str) -> list[Candidate]:
         here, table = self.here, self.table
         from_index = here.platform in table.cpu_index_platforms
-        where = (" It comes from PyTorch's CPU index, not the multi-gigabyte CUDA build that plain PyPI serves on Linux."
-                 if from_index and not here.custom_index else "" if from_index else " It comes from PyPI.")
-        return [self.candidate("cpu", "cpu", f"{headline}.{where}", self.packages(i, rel, False), rel,
-                                        "cpu" if from_index else None, f"torch {rel.version} (CPU)", False)
-                for i, rel in enumerate(self.releases)]
+        where = (
+            " It comes from PyTorch's CPU index, not the multi-gigabyte CUDA build that plain PyPI serves on Linux."
+            if from_index and not here.custom_index
+            else ""
+            if from_index
+            else " It comes from PyPI."
+        )
+        return [
+            self.candidate(
+                "cpu",
+                "cpu",
+                f"{headline}.{where}",
+                self.packages(i, rel, False),
+                rel,
+                "cpu" if from_index else None,
+                f"torch {rel.version} (CPU)",
+                False,
+            )
+            for i, rel in enumerate(self.releases)
+        ]
 
     def candidates(self) -> list[Candidate]:
         here, a = self.here, self.here.accelerator
         if here.platform not in self.table.platforms or not self.releases:
-            raise RequestError(f"{self.title} publishes no wheels for {here.platform}" + self.macos_note(),
-                               "see pytorch.org/get-started for the platforms it supports")
+            raise RequestError(
+                f"{self.title} publishes no wheels for {here.platform}" + self.macos_note(),
+                "see pytorch.org/get-started for the platforms it supports",
+            )
         if here.forced_tag:
             return self.forced_candidates()
         gpu: list[Candidate] = []
         missing: list[NoGpu] = []
-        paths = ((("auto", "cuda"), bool(here.nv_gpus), self.cuda_candidates),
-                 (("auto", "rocm"), bool(here.amd_gpus), self.rocm_candidates),
-                 (("auto", "xpu"), bool(here.intel_gpus), self.xpu_candidates),
-                 (("auto", "mps"), here.platform in self.table.mps_platforms, self.mps_candidates))
+        paths = (
+            (("auto", "cuda"), bool(here.nv_gpus), self.cuda_candidates),
+            (("auto", "rocm"), bool(here.amd_gpus), self.rocm_candidates),
+            (("auto", "xpu"), bool(here.intel_gpus), self.xpu_candidates),
+            (("auto", "mps"), here.platform in self.table.mps_platforms, self.mps_candidates),
+        )
         for wanted, present, find in paths:
             if a in wanted and present:
                 found, why_not = find()

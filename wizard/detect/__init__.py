@@ -42,7 +42,7 @@ def detect_machine(target: Path | None = None, probe_pythons: bool = True, *, ro
         try:
             value, sources[name] = probe()
             return value
-        except Exception as e:  # noqa: BLE001 - detection must survive anything a probe meets
+        except Exception as e:
             sources[name] = f"failed: {type(e).__name__}: {e}"
             return default
 
@@ -64,8 +64,9 @@ def detect_machine(target: Path | None = None, probe_pythons: bool = True, *, ro
         m.rocm = fact("rocm", rocm.result, None)
         m.intel = fact("intel", intel.result, None)
         if pythons is not None:
-            m.pythons = fact("pythons", lambda: (pythons.result(), "interpreter probes: PATH, pyenv, conda, uv, "
-                                                                   "usual install folders"), [])
+            m.pythons = fact(
+                "pythons", lambda: (pythons.result(), "interpreter probes: PATH, pyenv, conda, uv, usual install folders"), []
+            )
     m.sources = sources
     return m
 

@@ -15,10 +15,15 @@ INTEGRATED_SLOT = "00:02.0"
 
 # PCI device id -> name, for the discrete GPUs people run PyTorch on.
 _NAMES = {
-    "0x56a0": "Intel Arc A770", "0x56a1": "Intel Arc A750", "0x56a5": "Intel Arc A380",
-    "0xe20b": "Intel Arc B580", "0xe20c": "Intel Arc B570",
-    "0x0bd5": "Intel Data Center GPU Max 1550", "0x0bda": "Intel Data Center GPU Max 1100",
-    "0x56c0": "Intel Data Center GPU Flex 170", "0x56c1": "Intel Data Center GPU Flex 140",
+    "0x56a0": "Intel Arc A770",
+    "0x56a1": "Intel Arc A750",
+    "0x56a5": "Intel Arc A380",
+    "0xe20b": "Intel Arc B580",
+    "0xe20c": "Intel Arc B570",
+    "0x0bd5": "Intel Data Center GPU Max 1550",
+    "0x0bda": "Intel Data Center GPU Max 1100",
+    "0x56c0": "Intel Data Center GPU Flex 170",
+    "0x56c1": "Intel Data Center GPU Flex 140",
 }
 
 

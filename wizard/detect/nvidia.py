@@ -57,7 +57,7 @@ def cuda_version(v: int) -> str:
 def probe_nvidia(root: Path = Path("/")) -> tuple[Nvidia | None, str]:
     """What the machine has, and where that came from. `root` lets tests supply a fake /proc and /sys."""
     jetson = jetson_release(root)
-    if jetson:   # an integrated GPU: NVML and the PCI bus do not show it the usual way
+    if jetson:  # an integrated GPU: NVML and the PCI bus do not show it the usual way
         return Nvidia(driver=None, gpus=[NvidiaGpu(name=f"NVIDIA Jetson ({jetson})")], jetson=jetson), "/etc/nv_tegra_release"
     found = _from_nvml()
     if isinstance(found, Nvidia):
@@ -87,10 +87,14 @@ def _from_nvml() -> Nvidia | str:
         for i in range(pynvml.nvmlDeviceGetCount()):
             h = pynvml.nvmlDeviceGetHandleByIndex(i)
             major, minor = pynvml.nvmlDeviceGetCudaComputeCapability(h)
-            gpus.append(NvidiaGpu(name=_text(pynvml.nvmlDeviceGetName(h)),
-                                  memory_bytes=int(pynvml.nvmlDeviceGetMemoryInfo(h).total),
-                                  compute_capability=f"{major}.{minor}",
-                                  pci_bus_id=_text(pynvml.nvmlDeviceGetPciInfo(h).busId)))
+            gpus.append(
+                NvidiaGpu(
+                    name=_text(pynvml.nvmlDeviceGetName(h)),
+                    memory_bytes=int(pynvml.nvmlDeviceGetMemoryInfo(h).total),
+                    compute_capability=f"{major}.{minor}",
+                    pci_bus_id=_text(pynvml.nvmlDeviceGetPciInfo(h).busId),
+                )
+            )
         return Nvidia(driver=parse_driver(_text(driver)), cuda=cuda_version(cuda), gpus=gpus)
     except pynvml.NVMLError as e:
         return f"nvml: {e}"
@@ -183,6 +187,9 @@ def _parse_smi(out: str, has_cc: bool) -> Nvidia | None:
         name, mem = cols[0], cols[1]
         cc = cols[2] if has_cc and re.fullmatch(r"\d+\.\d+", cols[2]) else None
         driver, bus = parse_driver(cols[-2]), cols[-1]
-        gpus.append(NvidiaGpu(name=name, memory_bytes=int(mem) * 2**20 if mem.isdigit() else 0,
-                              compute_capability=cc, pci_bus_id=bus or None))
+        gpus.append(
+            NvidiaGpu(
+                name=name, memory_bytes=int(mem) * 2**20 if mem.isdigit() else 0, compute_capability=cc, pci_bus_id=bus or None
+            )
+        )
     return Nvidia(driver=driver, gpus=gpus) if gpus else None

@@ -68,6 +68,11 @@ def parse_rocminfo(out: str) -> list[RocmGpu]:
             continue
         arch = fields.get("Name", "")
         pool = _GLOBAL_POOL_KB.search(block)
-        gpus.append(RocmGpu(name=fields.get("Marketing Name") or f"AMD GPU ({arch})", arch=arch,
-                            memory_bytes=int(pool.group(1)) * 1024 if pool else 0))
+        gpus.append(
+            RocmGpu(
+                name=fields.get("Marketing Name") or f"AMD GPU ({arch})",
+                arch=arch,
+                memory_bytes=int(pool.group(1)) * 1024 if pool else 0,
+            )
+        )
     return gpus
