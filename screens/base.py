@@ -5,7 +5,7 @@ Kept light: the first screen paints after importing only this, so startup stays 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -98,8 +98,11 @@ class WizardScreen(Screen[None]):
         """A worker this screen started finished; its result is `worker.result`."""
 
 
-class WizardModal(ModalScreen[bool]):
-    """A modal dialog that still honours the minimum terminal size."""
+ResultT = TypeVar("ResultT")
+
+
+class WizardModal(ModalScreen[ResultT]):
+    """A modal dialog that still honours the minimum terminal size; it dismisses with a ResultT."""
 
     def compose_too_small(self) -> ComposeResult:
         yield TooSmall()

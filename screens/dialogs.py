@@ -12,7 +12,7 @@ from textual.widgets import Button, Footer, Static
 from screens.base import PrimaryButton, WizardModal
 
 
-class ConfirmScreen(WizardModal):
+class ConfirmScreen(WizardModal[bool]):
     """Asks before something that cannot be undone. The safe answer has focus, and the risky one
     cannot take focus, so Enter (even pressed by reflex) always keeps things as they are;
     confirming takes `y` or a click."""
@@ -47,7 +47,7 @@ class ConfirmScreen(WizardModal):
         self.dismiss(event.button.id == "yes")
 
 
-class ErrorScreen(WizardModal):
+class ErrorScreen(WizardModal[bool]):
     """An unexpected failure, said in one line with where the details are: the app never dies
     with a traceback on the screen. Enter quits; Escape goes back when there is somewhere to go."""
 

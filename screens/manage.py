@@ -153,8 +153,14 @@ class ManageScreen(Screen[None]):
 
     def action_export(self) -> None:
         r = self.selected()
-        if r is not None and r["present"]:
-            self.app.push_screen(ExportScreen(r["path"]), lambda written: written and self.say(f"wrote {written}"))
+        if r is None or not r["present"]:
+            return
+
+        def wrote(written: str | None) -> None:
+            if written:
+                self.say(f"wrote {written}")
+
+        self.app.push_screen(ExportScreen(r["path"]), wrote)
 
     def action_remove(self) -> None:
         from screens.dialogs import ConfirmScreen
@@ -183,7 +189,7 @@ class ManageScreen(Screen[None]):
         self.app.push_screen(ConfirmScreen(question, yes="Remove", no="Keep"), confirmed)
 
 
-class ExportScreen(WizardModal):
+class ExportScreen(WizardModal[str]):
     """Choose a format and a file; the export is written whole and never over an existing file."""
 
     CSS_PATH = "manage.tcss"

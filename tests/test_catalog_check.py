@@ -118,7 +118,7 @@ def test_a_newer_torch_on_the_index_becomes_a_plan_note() -> None:
     ],
 )
 def test_a_json_page_that_is_not_pep_691_is_a_reason_not_a_traceback(body: str) -> None:
-    with pytest.raises(ValueError, match="JSON|files"):
+    with pytest.raises(ValueError, match=r"JSON|files"):
         parse_listing("application/vnd.pypi.simple.v1+json", body)
 
 

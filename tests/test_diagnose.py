@@ -40,7 +40,9 @@ CATALOG = load_catalog()
 def nvidia_machine(gpu: FakeGpu, driver: str | None = "580.65.06", cuda: str | None = "13.0", **over: object) -> Machine:
     fields: dict[str, object] = {"os": "linux", "arch": "x86_64", **over}
     return Machine(
-        nvidia=Nvidia(driver=driver, cuda=cuda, gpus=[NvidiaGpu(name=gpu.name, compute_capability="%d.%d" % gpu.capability)]),
+        nvidia=Nvidia(
+            driver=driver, cuda=cuda, gpus=[NvidiaGpu(name=gpu.name, compute_capability="{}.{}".format(*gpu.capability))]
+        ),
         **fields,
     )  # type: ignore[arg-type]
 

@@ -366,7 +366,7 @@ def test_the_disk_check_on_a_rerun_does_not_count_the_venv_that_exists(tmp_path:
     from wizard.engine import prepare
     from wizard.machine import Machine, PythonInfo
 
-    version = "%d.%d.%d" % sys.version_info[:3]
+    version = "{}.{}.{}".format(*sys.version_info[:3])
     env = tmp_path / "env"
     (env / "bin").mkdir(parents=True)
     (env / "pyvenv.cfg").write_text(f"version = {version}\n")

@@ -100,7 +100,7 @@ def test_uv_and_pip_install_the_same_versions_and_uv_output_reaches_the_events(
 def test_uv_refuses_what_does_not_resolve_before_anything_is_created(
     index_server: IndexServer, setup: tuple[Path, dict[str, str], Path], tmp_path: Path
 ) -> None:
-    machine, env, seeds = setup
+    machine, env, _seeds = setup
     target = tmp_path / "never"
     a = write_json(
         tmp_path / "a.json",

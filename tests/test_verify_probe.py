@@ -38,7 +38,9 @@ def gpu_machine(*gpus: FakeGpu, driver: str = "580.65.06", cuda: str = "13.0") -
         os="linux",
         arch="x86_64",
         nvidia=Nvidia(
-            driver=driver, cuda=cuda, gpus=[NvidiaGpu(name=g.name, compute_capability="%d.%d" % g.capability) for g in gpus]
+            driver=driver,
+            cuda=cuda,
+            gpus=[NvidiaGpu(name=g.name, compute_capability="{}.{}".format(*g.capability)) for g in gpus],
         ),
     )
     return machine_facts(m)
@@ -197,7 +199,7 @@ def test_arch_coverage_follows_the_same_major_lower_minor_rule(monkeypatch: pyte
     assert covering_arch(["sm_90", "sm_100"], "12.0") is None  # nor on another major
     assert covering_arch(["sm_90", "compute_90"], "12.0") == "compute_90"  # PTX is compiled for newer GPUs
     assert covering_arch(["sm_90a"], "9.0") == "sm_90a" and covering_arch(["sm_90a"], "9.1") is None
-    assert covering_arch(CU130_ARCHES, "%d.%d" % V100.capability) is None
+    assert covering_arch(CU130_ARCHES, "{}.{}".format(*V100.capability)) is None
 
 
 def intel_machine() -> dict[str, Any]:

@@ -51,7 +51,8 @@ class Environment(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     python: Annotated[
         NonEmpty | None,
         msgspec.Meta(
-            description="A version ('3.11'), a specifier ('>=3.10,<3.13') or an interpreter path. Absent: the newest interpreter every chosen framework supports."
+            description="A version ('3.11'), a specifier ('>=3.10,<3.13') or an interpreter path."
+            " Absent: the newest interpreter every chosen framework supports."
         ),
     ] = None
 
@@ -68,7 +69,8 @@ class Index(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     torch_mirror: Annotated[
         NonEmpty | None,
         msgspec.Meta(
-            description="Base URL of a mirror of PyTorch's per-variant indexes (https://download.pytorch.org/whl/ by default); the variant (cpu, cu130, rocm7.1) is appended."
+            description="Base URL of a mirror of PyTorch's per-variant indexes (https://download.pytorch.org/whl/ by default);"
+            " the variant (cpu, cu130, rocm7.1) is appended."
         ),
     ] = None
 
@@ -79,7 +81,8 @@ class Options(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     jupyter_kernel: Annotated[
         bool | None,
         msgspec.Meta(
-            description="Register the environment as a Jupyter kernel for the user and start it once to prove it. Absent: yes when Jupyter or ipykernel is chosen."
+            description="Register the environment as a Jupyter kernel for the user and start it once to prove it."
+            " Absent: yes when Jupyter or ipykernel is chosen."
         ),
     ] = None
     vscode_folder: Annotated[
@@ -335,7 +338,7 @@ def load_answers(path: Path, catalog: Catalog) -> Answers:
 
 def effective_answers(a: Answers) -> dict[str, Any]:
     """The answers as saved for replay: every default filled in, literal credentials removed."""
-    data = msgspec.to_builtins(a)
+    data: dict[str, Any] = msgspec.to_builtins(a)
     idx = data["index"]
     for key in ("url", "torch_mirror"):
         if idx[key]:

@@ -6,6 +6,7 @@ previous good file stays. `exclusive` refuses to replace an existing file (expor
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -26,10 +27,8 @@ def write_text(path: Path, text: str, exclusive: bool = False) -> None:
         else:
             os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     _sync_dir(path.parent)
 

@@ -135,7 +135,9 @@ def check(catalog: Catalog, pypi: str, index: str) -> list[Finding]:
     variants = [*known_variants, *next_variants(table, catalog)]
     with httpx.Client(timeout=TIMEOUT_S, follow_redirects=True) as client, ThreadPoolExecutor(max_workers=6) as pool:
         on_pypi = pool.submit(_fetch, client, pypi, PACKAGE)
-        per_variant = dict(zip(variants, pool.map(lambda v: _fetch(client, index.rstrip("/") + f"/{v}", PACKAGE), variants)))
+        per_variant = dict(
+            zip(variants, pool.map(lambda v: _fetch(client, index.rstrip("/") + f"/{v}", PACKAGE), variants), strict=True)
+        )
         pypi_files = on_pypi.result() or []
     found: list[Finding] = []
     pythons = release_pythons(pypi_files)

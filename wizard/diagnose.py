@@ -180,7 +180,8 @@ def driver_too_old(obs: Observations) -> Iterator[Diagnosis]:
             continue
         hints = [w for w in obs.data(gpu_check).get("warnings", []) if "driver" in w.lower()]
         evidence = [
-            f"{title} {data.get('version')} is a CUDA {cuda} build; CUDA {str(cuda).split('.')[0]}.x needs driver {needed} or newer",
+            f"{title} {data.get('version')} is a CUDA {cuda} build;"
+            f" CUDA {str(cuda).split('.')[0]}.x needs driver {needed} or newer",
             f"the driver is {nv.driver}" + (f" (it runs CUDA up to {nv.cuda})" if nv.cuda else ""),
             *hints[:2],
         ]

@@ -237,13 +237,13 @@ class Execution:
             self.prepared = replace(self.prepared, plan=plan)
         if self.check_indexes:
             try:
-                plan = self._interruptible(lambda: preflight(self.prepared))
+                checked = self._interruptible(lambda: preflight(self.prepared))
             except RequestError as exc:
                 return self._refuse(exc)
-            if plan is None:
+            if checked is None:
                 self.emit(Done(EXIT_INTERRUPTED, "interrupted before anything changed", None, {}))
                 return EXIT_INTERRUPTED
-            self.prepared = replace(self.prepared, plan=plan)
+            self.prepared = replace(self.prepared, plan=checked)
         plan = self.prepared.plan
         env = Path(plan.target.path)
         stamp = self.record.started.strftime("%Y%m%d-%H%M%S")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,11 +21,10 @@ from wizard import atomic
 from wizard.paths import state_dir
 from wizard.problems import RequestError
 
-try:
-    import fcntl
-except ImportError:  # Windows: msvcrt locks a byte range instead
-    fcntl = None  # type: ignore[assignment]
+if sys.platform == "win32":  # Windows: msvcrt locks a byte range instead
     import msvcrt
+else:
+    import fcntl
 
 
 def _lock_files(env: Path) -> tuple[Path, Path]:
@@ -35,10 +35,10 @@ def _lock_files(env: Path) -> tuple[Path, Path]:
 
 def _try_lock(fh: IO[bytes]) -> bool:
     try:
-        if fcntl is not None:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        else:
+        if sys.platform == "win32":
             msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         return False
     return True

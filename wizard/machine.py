@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import msgspec
 
@@ -141,4 +141,4 @@ def load_machine(path: Path) -> Machine:
 
 
 def to_json_dict(m: Machine) -> dict:
-    return msgspec.to_builtins(m)
+    return cast("dict", msgspec.to_builtins(m))

@@ -7,6 +7,7 @@ of live children that `cancel_all()` ends at once (Ctrl-C, SIGTERM, SIGHUP in an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -85,10 +86,8 @@ def run(argv: list[str], timeout: float, env: dict[str, str] | None = None, stdi
         out, err = proc.communicate(stdin, timeout=timeout)
     except subprocess.TimeoutExpired:
         signal_group(proc, KILL)
-        try:
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
             proc.communicate(timeout=1)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
         return None
     finally:
         end(proc)

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -186,7 +186,7 @@ def _pip_report(python: str, options: IndexOptions, pins: list[str]) -> list[dic
                 "pip could not find the installed versions on the index: "
                 + redact_text(" ".join(tail) or f"exit {out.returncode}")
             )
-        return json.loads(report.read_text("utf-8")).get("install", [])
+        return cast("list[dict[str, Any]]", json.loads(report.read_text("utf-8")).get("install", []))
 
 
 def _locked(item: dict[str, Any], index: str | None) -> LockedPackage:

@@ -39,7 +39,7 @@ def _mask_tail(tail: str, keep_env_refs: bool, drop: bool) -> str:
     """Query and fragment: every literal value masked (or, with drop, removed)."""
     out: list[str] = []
     parts = _QUERY_SEPARATORS.split(tail)  # ['', '?', 'a=1', '&', 'b', '#', 'c=2']
-    for sep, seg in zip(parts[1::2], parts[2::2]):
+    for sep, seg in zip(parts[1::2], parts[2::2], strict=True):
         key, eq, value = seg.partition("=")
         secret = value if eq else key
         if not secret or (keep_env_refs and _ONLY_REFS.fullmatch(secret)):

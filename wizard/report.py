@@ -15,7 +15,7 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from packaging.utils import canonicalize_name
@@ -57,7 +57,7 @@ class RunRecord:
 
 
 def machine_summary(m: Machine) -> dict[str, Any]:
-    data = msgspec.to_builtins(m)
+    data: dict[str, Any] = msgspec.to_builtins(m)
     data["pythons"] = [f"{p['version']} {p['path']}" for p in data["pythons"]]
     return data
 
@@ -185,7 +185,7 @@ def report_dict(answers: Answers, machine: Machine, plan: Plan, run: RunRecord, 
     report.update(
         answers=effective_answers(answers), plan=plan.to_dict(), steps=[s.__dict__ for s in run.steps], log=str(log_path)
     )
-    return _redact(report)
+    return cast("dict[str, Any]", _redact(report))
 
 
 def doctor_report(
@@ -202,7 +202,7 @@ def doctor_report(
     report = _header("doctor", started, outcome, exit_code, machine, environment)
     report.update(verification_sections(machine, checks, diagnoses))
     report["log"] = str(log_path)
-    return _redact(report)
+    return cast("dict[str, Any]", _redact(report))
 
 
 def _value(v: Any) -> str:

@@ -14,6 +14,7 @@ import shutil
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -63,7 +64,7 @@ class RunLog:
     def flush(self) -> None:
         self._guard(self._fh.flush)
 
-    def _guard(self, op) -> None:
+    def _guard(self, op: Callable[[], object]) -> None:
         if self.error is not None:
             return
         try:
@@ -197,7 +198,7 @@ class Runner:
         return StepResult(status, code, seconds, tail)
 
 
-def _lines(stream: IO[bytes]):
+def _lines(stream: IO[bytes]) -> Iterator[str]:
     """Lines split on \\n or \\r (pip redraws with \\r), decoded leniently, as they arrive; a line
     longer than MAX_LINE_CHARS is cut there and the rest of it dropped, so memory and time stay
     linear in the output however a program prints."""

@@ -86,15 +86,15 @@ def _check(value: Any, t: mi.Type, path: str, out: list[Problem]) -> None:
         t = t.type
     if isinstance(t, mi.UnionType):
         tagged = [m for m in t.types if isinstance(m, mi.StructType) and m.tag_field]
-        if tagged and isinstance(value, dict):  # a tagged union: the tag names the member
-            key = tagged[0].tag_field
-            member = next((m for m in tagged if m.tag == value.get(key)), None)
-            if member is None:
+        key = tagged[0].tag_field if tagged else None
+        if key and isinstance(value, dict):  # a tagged union: the tag names the member
+            chosen = next((m for m in tagged if m.tag == value.get(key)), None)
+            if chosen is None:
                 out.append(
                     Problem(key_path(path, key), f"{value.get(key)!r} is not one of " + ", ".join(repr(m.tag) for m in tagged))
                 )
             else:
-                _check({k: v for k, v in value.items() if k != key}, member, path, out)
+                _check({k: v for k, v in value.items() if k != key}, chosen, path, out)
             return
         for member in t.types:
             if _matches_shape(value, member):

@@ -2,7 +2,8 @@
 
 It understands the three commands the wizard uses. `create -y -p PREFIX python=X.Y ...` makes a real
 venv at PREFIX with pyenv's X.Y interpreter and adds the conda-meta/ folder a conda environment has;
-`info --json` names an envs directory under its root; `env remove -y -p PREFIX` deletes PREFIX. Every call is appended to `calls.log` there.
+`info --json` names an envs directory under its root; `env remove -y -p PREFIX` deletes PREFIX. Every call is appended
+to `calls.log` there.
 """
 
 from __future__ import annotations

@@ -39,8 +39,8 @@ def _project_of(filename: str) -> str:
 class IndexServer:
     """Serve wheel_dir as a simple index: ``/simple/``, ``/simple/<name>/``, ``/files/<file>``.
 
-    With `tls` (see support.tls) it serves HTTPS. Starts on construction (port 0, so tests never collide) and stops on ``stop()`` or on leaving
-    a ``with`` block. The folder is rescanned per request, so tests may add wheels while it runs.
+    With `tls` (see support.tls) it serves HTTPS. Starts on construction (port 0, so tests never collide) and stops on
+    ``stop()`` or on leaving a ``with`` block. The folder is rescanned per request, so tests may add wheels while it runs.
 
     Fault switches, read on every request:
       fail_500      True for every path, or a set of path prefixes answered with 500.
@@ -195,7 +195,7 @@ def _make_handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.0"
         server_version = "wizlab-index/1.0"
 
-        def log_message(self, format: str, *args: object) -> None:
+        def log_message(self, fmt: str, *args: object) -> None:
             """Quiet: tests read the request log instead of stderr noise."""
 
         def do_HEAD(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from packaging.version import Version
@@ -9,6 +10,7 @@ from packaging.version import Version
 from wizard.builds.choice import ACCEL_NAMES, ACCELERATOR_HINT, Candidate, NoGpu, cpu_headline, jetson_no_gpu, no_driver, refuse
 from wizard.builds.hardware import Here, cc_key, covers, gfx_text, gpus_text, macos_version, numbers
 from wizard.catalog import IndexTable, TorchRelease
+from wizard.machine import IntelGpu, NvidiaGpu, RocmGpu
 from wizard.plan import Decision
 from wizard.problems import RequestError
 
@@ -222,7 +224,8 @@ class Torch:
             why = (
                 f"torch {rel.version} with rocm{version}: its newest ROCm build not newer than the ROCm {rocm.version} here."
                 if have
-                else f"torch {rel.version} with rocm{version}: the ROCm version here is unknown; it needs ROCm {version} or newer."
+                else f"torch {rel.version} with rocm{version}: the ROCm version here is unknown;"
+                f" it needs ROCm {version} or newer."
             )
             if self.gfx_known(version):
                 why += f" Its gfx targets include {', '.join(sorted({g.arch for g in here.amd_gpus if g.arch}))}."
@@ -295,7 +298,10 @@ class Torch:
         if here.platform not in self.table.xpu_platforms:
             return [], NoGpu(f"the catalog has no XPU build of torch for {here.platform}")
         names = ", ".join(g.name for g in here.intel_gpus)
-        why = f"PyTorch's xpu build runs on the Intel GPU here ({names}) through oneAPI's level-zero runtime, which it brings along."
+        why = (
+            f"PyTorch's xpu build runs on the Intel GPU here ({names})"
+            " through oneAPI's level-zero runtime, which it brings along."
+        )
         return [
             self.candidate("xpu", "xpu", why, self.packages(i, rel, True), rel, "xpu", f"torch {rel.version} with xpu", True)
             for i, rel in enumerate(self.releases)
@@ -312,15 +318,24 @@ class Torch:
         platforms = {"cuda": table.cuda_platforms, "rocm": table.rocm_platforms, "xpu": table.xpu_platforms}[fam]
         if here.platform not in platforms:
             raise RequestError(f"{asked} PyTorch has no {tag} build for {here.platform}", ACCELERATOR_HINT)
-        has = {"cuda": lambda r: tag in self.tags(r), "rocm": lambda r: tag[4:] in r.rocm, "xpu": lambda r: r.xpu}[fam]
+        has: Callable[[TorchRelease], bool] = {
+            "cuda": lambda r: tag in self.tags(r),
+            "rocm": lambda r: tag[4:] in r.rocm,
+            "xpu": lambda r: r.xpu,
+        }[fam]
         rels = [r for r in self.releases if has(r)]
         if not rels:
             raise RequestError(
                 f"{asked} no torch release in the catalog has a {tag} build",
                 "variants in the catalog: " + ", ".join(self.variants()),
             )
-        own = {"cuda": here.nv_gpus, "rocm": here.amd_gpus, "xpu": here.intel_gpus}[fam]
-        others = [g.name for g in (*here.nv_gpus, *here.amd_gpus, *here.intel_gpus) if g not in own]
+        by_family: dict[str, Sequence[NvidiaGpu | RocmGpu | IntelGpu]] = {
+            "cuda": here.nv_gpus,
+            "rocm": here.amd_gpus,
+            "xpu": here.intel_gpus,
+        }
+        own = by_family[fam]
+        others = [g.name for gpus in by_family.values() for g in gpus if g not in own]
         if not own and others:
             raise RequestError(
                 f"{asked} this machine has {', '.join(others)} and no {ACCEL_NAMES[fam]} GPU",

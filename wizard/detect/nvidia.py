@@ -8,6 +8,7 @@ gives all three without a subprocess. When it fails we still want to tell "no NV
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from pathlib import Path
@@ -99,10 +100,8 @@ def _from_nvml() -> Nvidia | str:
     except pynvml.NVMLError as e:
         return f"nvml: {e}"
     finally:
-        try:
+        with contextlib.suppress(pynvml.NVMLError):
             pynvml.nvmlShutdown()
-        except pynvml.NVMLError:
-            pass
 
 
 def _text(v: str | bytes) -> str:

@@ -38,7 +38,7 @@ def probe_rocm(root: Path = Path("/")) -> tuple[Rocm | None, str]:
         why = "rocminfo lists no GPU agent (is the user in the render group?)" if rocminfo else "no rocminfo"
         return None, f"ROCm {version or '(version unknown)'} installed; {why}"
     where = [f"{base}/.info/version"] if version else []
-    return Rocm(version=version, gpus=gpus), "; ".join(where + ["rocminfo"])
+    return Rocm(version=version, gpus=gpus), "; ".join([*where, "rocminfo"])
 
 
 def rocm_version(base: Path) -> str | None:
