@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
     from screens.app import WizardApp
+    from wizard.answers import Answers
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 TOO_SMALL = f"terminal too small (needs {MIN_WIDTH}×{MIN_HEIGHT})"
@@ -99,6 +100,32 @@ class WizardScreen(Screen[None]):
 
 
 ResultT = TypeVar("ResultT")
+
+
+class FormScreen(WizardScreen):
+    """A stage whose choices are a form: Enter in a field means Next, the form is checked before
+    advancing (what stops it is said, and the screen stays), and its answers are kept when leaving."""
+
+    def form_answers(self) -> Answers:
+        raise NotImplementedError
+
+    def form_problem(self) -> str | None:
+        """What stops Next, in words for the person; None when the form is fine."""
+        return None
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_primary()
+
+    def keep_choices(self) -> None:
+        self.wizard.session.answers = self.form_answers()
+
+    def action_primary(self) -> None:
+        problem = self.form_problem()
+        if problem:
+            self.notify(problem, severity="error")
+            return
+        super().action_primary()
 
 
 class WizardModal(ModalScreen[ResultT]):

@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.base import WizardScreen
+from screens.base import FormScreen
 from screens.choices import ChoiceList
 from wizard.advice import Verdict, environment_kinds, location, measured_at_target, python_choice
 from wizard.answers import Answers, Environment, EnvKind
@@ -46,7 +46,7 @@ def environment_from(kind: EnvKind, text: str, python: str | None, before: Envir
     return Environment(kind=kind, path=text or None, python=python)
 
 
-class EnvironmentScreen(WizardScreen):
+class EnvironmentScreen(FormScreen):
     CSS_PATH = "environment.tcss"
 
     def body(self) -> ComposeResult:
@@ -155,21 +155,13 @@ class EnvironmentScreen(WizardScreen):
     def on_input_changed(self, event: Input.Changed) -> None:
         self.refresh_checks()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_primary()
-
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_list.id == "kind":
             self.refresh_checks()
 
-    def keep_choices(self) -> None:
-        self.wizard.session.answers = self.form_answers()
-
-    def action_primary(self) -> None:
+    def form_problem(self) -> str | None:
         verdict = self.refresh_checks()
-        if not verdict.ok:
-            self.notify(verdict.message, severity="error")
-            self.query_one("#location", Input).focus()
-            return
-        super().action_primary()
+        if verdict.ok:
+            return None
+        self.query_one("#location", Input).focus()
+        return verdict.message

@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from screens.base import WizardScreen
+from screens.base import FormScreen
 from screens.choices import ChoiceList, MultiChoiceList
 from wizard.advice import Availability, framework_availability
 from wizard.answers import Answers, semantic_problems
@@ -45,7 +45,7 @@ def package_problems(answers: Answers, catalog: Catalog) -> list[str]:
     return [p.message for p in semantic_problems(answers, catalog) if p.path.startswith("$.packages")]
 
 
-class FrameworksScreen(WizardScreen):
+class FrameworksScreen(FormScreen):
     CSS_PATH = "frameworks.tcss"
 
     available: dict[str, Availability]
@@ -227,20 +227,6 @@ class FrameworksScreen(WizardScreen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.refresh_packages()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_primary()
-
-    def keep_choices(self) -> None:
-        self.wizard.session.answers = self.form_answers()
-
-    def action_primary(self) -> None:
-        problem = self.form_problem()
-        if problem:
-            self.notify(problem, severity="error")
-            return
-        super().action_primary()
 
     def form_problem(self) -> str | None:
         packages = self.refresh_packages()

@@ -16,7 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.base import WizardScreen
+from screens.base import FormScreen
 from screens.choices import ChoiceList
 from wizard.advice import accelerator_values, framework_availability
 from wizard.answers import Answers, Options, semantic_problems
@@ -80,7 +80,7 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-class OptionsScreen(WizardScreen):
+class OptionsScreen(FormScreen):
     CSS_PATH = "options.tcss"
 
     def body(self) -> ComposeResult:
@@ -158,7 +158,7 @@ class OptionsScreen(WizardScreen):
         )
         return msgspec.structs.replace(answers, accelerator=self._chosen("accelerator"), index=index, options=options)
 
-    def problem(self) -> str | None:
+    def form_problem(self) -> str | None:
         """The answers model's own checks of these fields (URLs, offline without find-links)."""
         problems = [
             p
@@ -180,7 +180,7 @@ class OptionsScreen(WizardScreen):
         return FIELDS.get(widget.id or "", "")
 
     def explain(self, widget: Widget | None) -> None:
-        problem = self.problem()
+        problem = self.form_problem()
         text = f"✗ {problem}" if problem else (self.consequence(widget) if widget is not None else "")
         line = self.query_one("#consequence", Static)
         line.update(text)
@@ -197,17 +197,3 @@ class OptionsScreen(WizardScreen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.explain(event.input)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_primary()
-
-    def keep_choices(self) -> None:
-        self.wizard.session.answers = self.form_answers()
-
-    def action_primary(self) -> None:
-        problem = self.problem()
-        if problem:
-            self.notify(problem, severity="error")
-            return
-        super().action_primary()

@@ -17,7 +17,17 @@ import pytest
 
 from support.index_server import IndexServer
 from support.wheels import BIG_PADDING, Wheelhouse
-from support.wizard_cli import REPO, WizardResult, answers, pyenv_python, run_wizard, wizard_argv, wizard_env, write_json
+from support.wizard_cli import (
+    REPO,
+    WizardResult,
+    answers,
+    pyenv_python,
+    run_wizard,
+    start_wizard,
+    wizard_argv,
+    wizard_env,
+    write_json,
+)
 from wizard.machine import Cpu, Machine
 from wizard.pythons import probe_interpreter
 
@@ -196,9 +206,7 @@ def test_failed_install_exits_1_and_reports(
 
 def _run_breaking_files_after_preflight(server: IndexServer, args: list[str], env: dict[str, str]) -> WizardResult:
     """The wizard, with the index's files answering 500 from the moment the plan (resolved by pip) is out."""
-    proc = subprocess.Popen(
-        wizard_argv(*args), env=env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    proc = start_wizard(*args, env=env)
     assert proc.stdout is not None
     lines = []
     for line in proc.stdout:
@@ -262,15 +270,7 @@ def test_interrupt_ends_the_whole_process_group_and_exits_130(
     index_server.slow_seconds = 0.5  # the big wheel takes ~12 s: plenty of time to interrupt
     target = tmp_path / "int"
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-big"], index=_idx(index_server)))
-    proc = subprocess.Popen(
-        wizard_argv("--answers", str(a), "--machine", str(machine_file), "--json"),
-        env=env,
-        cwd=REPO,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_wizard("--answers", str(a), "--machine", str(machine_file), "--json", env=env)
     pid = None
     assert proc.stdout is not None
     for line in proc.stdout:

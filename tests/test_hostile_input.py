@@ -9,14 +9,13 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from support.wizard_cli import REPO, answers, run_wizard, wizard_argv, wizard_env, write_json
+from support.wizard_cli import REPO, answers, run_wizard, start_wizard, wizard_env, write_json
 from wizard import atomic, envs
 from wizard.answers import effective_answers, parse_answers
 from wizard.catalog import load_catalog
@@ -346,15 +345,7 @@ def test_a_signal_during_detection_acts_at_once(sig: int, tmp_path: Path) -> Non
     slow.write_text("#!/bin/sh\nsleep 30\n")
     slow.chmod(0o755)
     env = {**wizard_env(dict(os.environ), tmp_path / "state"), "PATH": f"{slow.parent}:{os.environ['PATH']}"}
-    p = subprocess.Popen(
-        wizard_argv("detect"),
-        env=env,
-        cwd=REPO,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    p = start_wizard("detect", env=env)
     time.sleep(1.5)
     start = time.monotonic()
     p.send_signal(sig)

@@ -23,7 +23,7 @@ import psutil
 import pytest
 
 from support.index_server import IndexServer
-from support.wizard_cli import REPO, answers, pyenv_python, run_wizard, wizard_argv, wizard_env, write_json
+from support.wizard_cli import REPO, answers, pyenv_python, run_wizard, start_wizard, wizard_argv, wizard_env, write_json
 from wizard import engine, proc
 from wizard.answers import parse_answers
 from wizard.catalog import load_catalog
@@ -147,15 +147,7 @@ def test_sighup_ends_pip_and_writes_the_report_like_sigterm(
     index_server.slow_seconds = 0.5
     target = tmp_path / "hup"
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-big"], index={"url": index_server.url}))
-    p = subprocess.Popen(
-        wizard_argv("--answers", str(a), "--machine", str(host_machine), "--json"),
-        env=env,
-        cwd=REPO,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    p = start_wizard("--answers", str(a), "--machine", str(host_machine), "--json", env=env)
     assert p.stdout is not None
     pid = next(json.loads(line)["pid"] for line in p.stdout if '"step_started"' in line and '"install"' in line)
     assert index_server.wait_for_request("/files/wizlab_big", timeout=60)
@@ -190,15 +182,7 @@ def test_a_second_run_on_the_same_environment_is_refused_naming_the_first(
     index_server.slow_seconds = 0.3
     target = tmp_path / "shared"
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-big"], index={"url": index_server.url}))
-    first = subprocess.Popen(
-        wizard_argv("--answers", str(a), "--machine", str(host_machine), "--json"),
-        env=env,
-        cwd=REPO,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    first = start_wizard("--answers", str(a), "--machine", str(host_machine), "--json", env=env)
     try:
         assert first.stdout is not None
         next(line for line in first.stdout if '"step_started"' in line)

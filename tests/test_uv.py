@@ -17,7 +17,7 @@ import pytest
 
 from support.index_server import IndexServer
 from support.wheels import Wheelhouse
-from support.wizard_cli import REPO, answers, pyenv_python, run_wizard, wizard_argv, wizard_env, write_json
+from support.wizard_cli import answers, pyenv_python, run_wizard, start_wizard, wizard_env, write_json
 from wizard.machine import Machine
 from wizard.plan import Step
 from wizard.pythons import probe_interpreter
@@ -132,15 +132,7 @@ def test_cancelling_a_uv_install_leaves_no_process(
             options={"upgrade_pip": False, "verify": False, "installer": "uv"},
         ),
     )
-    proc = subprocess.Popen(
-        wizard_argv("--answers", str(a), "--machine", str(machine), "--json"),
-        env=env,
-        cwd=REPO,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_wizard("--answers", str(a), "--machine", str(machine), "--json", env=env)
     assert proc.stdout is not None
     pid = next(e["pid"] for e in map(json.loads, proc.stdout) if e["event"] == "step_started" and e["step"] == "install")
     assert index_server.wait_for_request("/files/wizlab_big", timeout=60)

@@ -44,6 +44,13 @@ def wizard_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "wizard", *args]
 
 
+def start_wizard(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    """The wizard as a running process with its output in pipes, for tests that watch or signal it mid-run."""
+    return subprocess.Popen(
+        wizard_argv(*args), env=env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
 def run_wizard(*args: str, env: dict[str, str], timeout: float = 240) -> WizardResult:
     proc = subprocess.run(
         wizard_argv(*args), env=env, cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout
