@@ -4,7 +4,8 @@ run vs rerun. Goal: the rerun costs less than a tenth of the first run.
 The hosts are those of tests/test_ansible.py: `local` connection, a CPU box, an RTX 4090 on 550 and
 a GTX 1080 Ti on 580 (machine files), each installing PyTorch (the stand-in CPU torch of
 tests/support/fake_torch.py, as a wheel) and one small package from the loopback index; the CPU box
-verifies (a rerun verifies again), the GPU boxes do not (a CPU torch would fail there).
+verifies (an unchanged rerun skips that too), the GPU boxes do not (a CPU torch would fail there).
+The stand-in torch is 2.14, the release the catalog plans for these GPUs.
 
     python benchmarks/bench_fleet.py [--python /path/to/python3.12]
 """
@@ -46,7 +47,7 @@ def main() -> int:
         root = Path(tmp)
         house = root / "wheels"
         standard_wheelhouse(house)
-        build_wheel(house, "torch", "2.13.0+cpu", modules=fake_torch_files(FakeTorch()))
+        build_wheel(house, "torch", "2.14.0+cpu", modules=fake_torch_files(FakeTorch(version="2.14.0+cpu")))
         with IndexServer(house) as server:
             hosts = [
                 Host(
