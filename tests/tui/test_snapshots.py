@@ -33,6 +33,8 @@ def _fixed_places(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("PATH", str(SNAP_ROOT / "no-tools"))  # the same screens whether or not this box has conda
     monkeypatch.setattr("wizard.advice.wizard_command", lambda: ["llm-wizard"])  # not this checkout's path
+    # The pip step runs the wizard's own interpreter, whose name depends on how the venv was made.
+    monkeypatch.setattr("sys.executable", str(REPO / ".venv" / "bin" / "python"))
     shutil.rmtree(SNAP_ROOT / "envs", ignore_errors=True)
 
 
