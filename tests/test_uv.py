@@ -18,10 +18,11 @@ import pytest
 from support.index_server import IndexServer
 from support.wheels import Wheelhouse
 from support.wizard_cli import answers, pyenv_python, run_wizard, start_wizard, wizard_env, write_json
+from wizard import proc
 from wizard.machine import Machine
 from wizard.plan import Step
 from wizard.pythons import probe_interpreter
-from wizard.uv import parse_pip_config, with_pip_config
+from wizard.uv import parse_pip_config, pip_config, with_pip_config
 
 PY = pyenv_python("3.12") or pyenv_python("3.13")
 pytestmark = [pytest.mark.integration, pytest.mark.skipif(PY is None, reason="needs pyenv's Python 3.12 or 3.13")]
@@ -87,7 +88,9 @@ def test_uv_and_pip_install_the_same_versions_and_uv_output_reaches_the_events(
         installer: {p["name"]: p["version"] for p in results[installer].of("plan")[0]["plan"]["resolution"]}
         for installer in results
     }
-    assert resolved["uv"] == resolved["pip"] == wizlab  # each installer resolved it itself, the same way
+    seeded = {p["name"] for p in r.of("plan")[0]["plan"]["resolution"] if p["step"] == "create-venv"}
+    assert "pip" in seeded and all(p["sha256"] for p in r.of("plan")[0]["plan"]["resolution"])
+    assert {k: v for k, v in resolved["uv"].items() if k not in seeded} == resolved["pip"] == wizlab  # each resolved it itself
     steps = r.of("plan")[0]["plan"]["steps"]
     assert steps[0]["argv"][1:3] == ["venv", "--seed"] and steps[1]["argv"][1:3] == ["pip", "install"]
     lines = [e["line"] for e in r.of("output") if e["step"] == "install"]
@@ -100,21 +103,22 @@ def test_uv_and_pip_install_the_same_versions_and_uv_output_reaches_the_events(
 def test_uv_refuses_what_does_not_resolve_before_anything_is_created(
     index_server: IndexServer, setup: tuple[Path, dict[str, str], Path], tmp_path: Path
 ) -> None:
-    machine, env, _seeds = setup
+    machine, env, seeds = setup
     target = tmp_path / "never"
-    a = write_json(
-        tmp_path / "a.json",
-        answers(
-            target,
-            packages=["wizlab-future"],
-            index={"url": index_server.url},
-            options={"upgrade_pip": False, "verify": False, "installer": "uv"},
-        ),
-    )
-    r = run_wizard("--answers", str(a), "--machine", str(machine), "--json", env=env)
-    assert r.code == 2 and not target.exists()
-    (error,) = r.of("error")
-    assert "wizlab-future" in error["message"] and "Python" in error["hint"]
+    for links, said in (([str(seeds)], "wizlab-future"), ([], "seed the new venv with pip")):
+        a = write_json(
+            tmp_path / "a.json",
+            answers(
+                target,
+                packages=["wizlab-future"] if links else ["wizlab-alpha"],
+                index={"url": index_server.url, "find_links": links},
+                options={"upgrade_pip": False, "verify": False, "installer": "uv"},
+            ),
+        )
+        r = run_wizard("--answers", str(a), "--machine", str(machine), "--json", env=env)
+        assert r.code == 2 and not target.exists()
+        (error,) = r.of("error")
+        assert said in error["message"] and ("Python" if links else "find_links") in error["hint"]
 
 
 def test_cancelling_a_uv_install_leaves_no_process(
@@ -184,3 +188,23 @@ def test_pip_configuration_reaches_uv_with_the_same_meaning() -> None:
         installer="uv",
     )
     assert with_pip_config(own, config).argv.count("--index-url") == 1  # a build's own index is kept
+
+
+def test_pip_is_asked_for_its_configuration_only_when_something_may_configure_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    asked: list[list[str]] = []
+    real = proc.run
+    monkeypatch.setattr("wizard.uv.proc.run", lambda argv, *a, **k: asked.append(argv) or real(argv, *a, **k))
+    for name in [k for k in os.environ if k.startswith("PIP_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)  # pip then reads no file at all
+    monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")  # a variable, but not a setting uv is given
+    assert pip_config() == {} and asked == []
+    conf = tmp_path / "pip.conf"
+    conf.write_text("[global]\nindex-url = https://mirror.example/simple\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
+    assert pip_config()["index-url"] == "https://mirror.example/simple" and len(asked) == 1
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_TRUSTED_HOST", "mirror.example")
+    assert pip_config()["trusted-host"] == "mirror.example" and len(asked) == 2

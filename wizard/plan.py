@@ -38,13 +38,19 @@ class Step:
     title: str
     why: str
     argv: tuple[str, ...]
-    requirements: tuple[str, ...] = ()  # pip steps: what must be satisfied for a rerun to skip it
+    requirements: tuple[str, ...] = ()  # pip steps: what must be satisfied for a rerun to skip it;
+    #                                      a uv venv step: the packages `--seed` puts in it
     index_args: tuple[str, ...] = ()  # install steps: pip's index options, which the resolution reuses
     env: tuple[tuple[str, str], ...] = ()  # added to the child's environment: index URLs that carry credentials
     #                                        (private to the user, unlike argv; the only place ${VAR} is expanded),
     #                                        uv's certificate settings
     stdin: str | None = None  # data for the child (the verify spec): argv has a size limit
     installer: str = ""  # "uv" for steps uv runs
+
+    @property
+    def options_end(self) -> int:
+        """Where an install's options end in argv: its requirements follow (a venv step: its path)."""
+        return len(self.argv) - (1 if self.kind == "create" else len(self.requirements))
 
     def display_argv(self) -> list[str]:
         return [redact_text(a) for a in self.argv]
@@ -75,10 +81,11 @@ class ResolvedPackage:
 
     name: str
     version: str
-    url: str  # the file pip chose, credentials masked
-    size: int | None  # bytes, where known (local files); pip's report gives no size
+    url: str  # the file the installer chose, literal credentials removed
+    size: int | None  # bytes, where known (local files, uv's resolution); pip's report gives no size
     requested: bool  # named in the plan (else a dependency)
-    step: str  # the install step that gets it
+    step: str  # the step that gets it
+    sha256: str = ""  # the file's hash, where the resolver reports it: the lock is written from it (wizard.pylock)
 
 
 @dataclass(frozen=True)

@@ -391,7 +391,7 @@ def _create_steps(target: Target, answers: Answers, upgrade: bool) -> list[Step]
                 title,
                 why + " uv makes it, with pip in it for later use.",
                 seed,
-                (),
+                _uv_seeds(target.python_version),
                 tuple(args),
                 env,
                 installer="uv",

@@ -31,6 +31,7 @@ from wizard.paths import env_meta_dir
 from wizard.plan import Plan
 from wizard.problems import InputError, Problem
 from wizard.redact import expand_env_refs, redact_text, redact_url
+from wizard.resolve import report_sha256
 from wizard.runner import child_env
 
 if sys.version_info >= (3, 11):
@@ -189,21 +190,16 @@ def _pip_report(python: str, options: IndexOptions, pins: list[str]) -> list[dic
         return cast("list[dict[str, Any]]", json.loads(report.read_text("utf-8")).get("install", []))
 
 
-def _locked(item: dict[str, Any], index: str | None) -> LockedPackage:
-    info, meta = item["download_info"], item["metadata"]
-    hashes = info.get("archive_info", {}).get("hashes") or {}
-    sha = hashes.get("sha256") or info.get("archive_info", {}).get("hash", "").partition("sha256=")[2]
-    if not sha:
-        raise LockError(f"pip reported no sha256 for {meta['name']}")
-    url = redact_url(info["url"], keep_env_refs=False, drop=True)
+def _package(name: str, version: str, url: str, sha256: str, index: str | None) -> LockedPackage:
+    """A locked file from its URL (credentials already removed): a local file by path, else by URL and index."""
     parts = urlsplit(url)
     file = unquote(parts.path.rsplit("/", 1)[-1])
     local = parts.scheme == "file"
     return LockedPackage(
-        str(canonicalize_name(meta["name"])),
-        meta["version"],
+        str(canonicalize_name(name)),
+        version,
         file,
-        sha,
+        sha256,
         url=None if local else url,
         path=unquote(parts.path) if local else None,
         index=None if local else index,
@@ -211,17 +207,31 @@ def _locked(item: dict[str, Any], index: str | None) -> LockedPackage:
     )
 
 
+def _locked(item: dict[str, Any], index: str | None) -> LockedPackage:
+    """One entry of pip's report."""
+    info, meta = item["download_info"], item["metadata"]
+    sha = report_sha256(info)
+    if not sha:
+        raise LockError(f"pip reported no sha256 for {meta['name']}")
+    return _package(meta["name"], meta["version"], redact_url(info["url"], keep_env_refs=False, drop=True), sha, index)
+
+
 def take_lock(plan: Plan, index: Index) -> Lock:
-    """Ask the environment's pip for the file of every installed distribution; LockError when it can't."""
+    """The file of every installed distribution: from the run's own resolution (the installer's
+    report: URL and sha256) where it names the installed version, else asked of the environment's
+    pip. LockError when neither can say."""
     python = plan.target.env_python
     facts = installed(python)
     names = [p["name"] for p in facts["packages"] if p["name"] not in INSTALLER_PACKAGES]
     versions = {p["name"]: p["version"] for p in facts["packages"]}
+    known = {(p.name, p.version): p for p in plan.resolution or () if p.sha256 and p.url}
     packages: list[LockedPackage] = []
     indexes: list[str] = []
     for label, args, group in _groups(plan, index, names):
-        report = _pip_report(python, args, [f"{n}=={versions[n]}" for n in group])
-        packages += [_locked(item, label) for item in report]
+        packages += [_package(p.name, p.version, p.url, p.sha256, label) for n in group if (p := known.get((n, versions[n])))]
+        ask = [f"{n}=={versions[n]}" for n in group if (n, versions[n]) not in known]
+        if ask:
+            packages += [_locked(item, label) for item in _pip_report(python, args, ask)]
         if label and label not in indexes:
             indexes.append(label)
     got = {(p.name, p.version) for p in packages}

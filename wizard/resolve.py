@@ -7,8 +7,12 @@ The wizard's own pip is used (pip >= 22.3 has `--python`): the venv does not exi
 base interpreter may have no pip, or an old one. Measured here: 1.2-1.5 s more than the target's
 own pip would take (it imports pip without bytecode), against 2.6 s for a throwaway venv.
 
-Steps uv installs (options.installer "uv") are resolved by uv (`uv pip compile`), the tool that
-installs them, with pip's configuration passed on (wizard.uv): versions only, in a fraction of pip's time.
+Steps uv installs (options.installer "uv") are resolved by uv (`uv pip compile --format pylock.toml`),
+the tool that installs them, with pip's configuration passed on (wizard.uv), in a fraction of pip's
+time; the packages `uv venv --seed` adds are resolved with the venv step's options.
+
+Both resolvers report each file's URL and sha256 (uv also its size): the environment's lock is
+written from them after the install (wizard.pylock), without asking an installer again.
 
 A refusal names the requirement, the index the resolver used (credentials masked) and a hint for the cause.
 """
@@ -21,6 +25,7 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from packaging.requirements import Requirement
@@ -30,8 +35,13 @@ from packaging.version import InvalidVersion, Version
 from wizard import proc
 from wizard.plan import Plan, ResolvedPackage, Step
 from wizard.problems import RequestError
-from wizard.redact import expand_env_refs, is_private_url, redact_text
+from wizard.redact import expand_env_refs, is_private_url, redact_text, redact_url
 from wizard.runner import child_env, clean_line
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 PIP_TIMEOUT_S = 600
 PYPI = "https://pypi.org/simple"
@@ -106,7 +116,6 @@ def uv_resolve_argv(interpreter: str, step: Step, constraints: Path | None, earl
     earlier steps as `resolve_argv`."""
     extra = _earlier_indexes(step, earlier)
     split = step.argv.index("--python") + 2  # uv pip install --python PY <options> <requirements>
-    options = step.argv[split : len(step.argv) - len(step.requirements)]
     return [
         step.argv[0],
         "pip",
@@ -114,17 +123,18 @@ def uv_resolve_argv(interpreter: str, step: Step, constraints: Path | None, earl
         "-",
         "--python",
         interpreter,
+        "--format",
+        "pylock.toml",
         "--no-header",
-        "--no-annotate",
         "--quiet",
-        *options,
+        *step.argv[split : step.options_end],
         *extra,
         *(("--constraint", str(constraints)) if constraints else ()),
     ]
 
 
-def _run(argv: list[str], stdin: str | None = None, env: dict[str, str] | None = None) -> tuple[int, list[str]]:
-    """The resolver's exit code and its output (stdout then stderr), credentials masked."""
+def _run(argv: list[str], stdin: str | None = None, env: dict[str, str] | None = None) -> tuple[int, list[str], str]:
+    """The resolver's exit code, its output lines (stdout then stderr, credentials masked) and its raw stdout."""
     done = proc.run(argv, PIP_TIMEOUT_S, env={**child_env(), **(env or {})}, stdin=(stdin or "").encode())
     if done is None:
         raise RequestError(
@@ -132,7 +142,7 @@ def _run(argv: list[str], stdin: str | None = None, env: dict[str, str] | None =
             "check the network and the index, or install offline (index.offline with find_links)",
         )
     lines = [clean_line(x) for x in (done.stdout + "\n" + done.stderr).splitlines()]
-    return done.returncode, [x for x in lines if x]
+    return done.returncode, [x for x in lines if x], done.stdout
 
 
 def _where(output: list[str], step: Step) -> str:
@@ -193,21 +203,40 @@ def _size(url: str) -> int | None:
     return None
 
 
+def report_sha256(download_info: dict[str, Any]) -> str:
+    """The file's sha256 from one entry of pip's `--report` ("" when pip gives none)."""
+    archive = download_info.get("archive_info", {})
+    return str((archive.get("hashes") or {}).get("sha256") or archive.get("hash", "").partition("sha256=")[2])
+
+
 def _packages(report: dict, step: Step) -> list[ResolvedPackage]:
     out = []
     for item in report.get("install", []):
-        meta, url = item.get("metadata", {}), item.get("download_info", {}).get("url", "")
+        meta, info = item.get("metadata", {}), item.get("download_info", {})
+        url = info.get("url", "")
         out.append(
             ResolvedPackage(
                 str(canonicalize_name(meta.get("name", "?"))),
                 str(meta.get("version", "?")),
-                redact_text(url),
+                redact_url(url, keep_env_refs=False, drop=True),
                 _size(url),
                 bool(item.get("requested")),
                 step.id,
+                report_sha256(info),
             )
         )
     return out
+
+
+def _resolved_steps(plan: Plan, skip: frozenset[str]) -> list[Step]:
+    """The steps that install packages: pip/uv installs (not pip's own upgrade), and a uv venv's seeds."""
+    return [
+        s
+        for s in plan.steps
+        if s.id not in skip
+        and s.requirements
+        and ((s.kind == "pip" and s.requirements != ("pip",)) or (s.kind == "create" and s.installer == "uv"))
+    ]
 
 
 def resolve_plan(plan: Plan, skip: frozenset[str] = frozenset()) -> tuple[ResolvedPackage, ...]:
@@ -218,7 +247,7 @@ def resolve_plan(plan: Plan, skip: frozenset[str] = frozenset()) -> tuple[Resolv
         return ()  # conda makes the interpreter: there is none yet to resolve for
     fresh = not (t.reuse or t.kind == "existing")
     interpreter = t.python if fresh and t.kind == "venv" else t.env_python
-    steps = [s for s in plan.steps if s.kind == "pip" and s.requirements and s.requirements != ("pip",) and s.id not in skip]
+    steps = _resolved_steps(plan, skip)
     resolved: list[ResolvedPackage] = []
     with tempfile.TemporaryDirectory(prefix="wizard-resolve-") as tmp:
         constraints = Path(tmp) / "constraints.txt"
@@ -243,7 +272,7 @@ def resolve_plan(plan: Plan, skip: frozenset[str] = frozenset()) -> tuple[Resolv
 
 def _pip_resolve(argv: list[str], step: Step, env: dict[str, str], interpreter: str, python: str) -> list[ResolvedPackage]:
     report = Path(argv[argv.index("--report") + 1])
-    code, output = _run(argv, env=env)
+    code, output, _ = _run(argv, env=env)
     if code == 0 and report.is_file():
         return _packages(json.loads(report.read_text("utf-8")), step)
     if "(from versions: none)" in "\n".join(output):  # pip logs why an index page failed (401, 404) only at debug level
@@ -262,23 +291,47 @@ def _pip_resolve(argv: list[str], step: Step, env: dict[str, str], interpreter: 
 def _uv_resolve(
     interpreter: str, step: Step, constraints: Path | None, earlier: list[Step], python: str
 ) -> list[ResolvedPackage]:
-    code, output = _run(
+    code, output, stdout = _run(
         uv_resolve_argv(interpreter, step, constraints, earlier), "\n".join(step.requirements) + "\n", _child_env(step, earlier)
     )
-    if code != 0:
+    try:
+        packages = tomllib.loads(stdout).get("packages", []) if code == 0 else None
+    except tomllib.TOMLDecodeError:
+        packages = None
+    if not isinstance(packages, list):
+        where = redact_text(_index_of(step) or "the configured index")
+        if step.kind == "create":
+            raise RequestError(
+                f"uv cannot seed the new venv with {', '.join(step.requirements)} from {where}: {_errors(output)}",
+                "the index must serve them (so that `python -m pip` works in the venv): "
+                "add a folder holding their wheels to index.find_links, or use installer 'pip'",
+            )
         raise RequestError(
-            f"uv cannot install {', '.join(step.requirements)} from "
-            f"{redact_text(_index_of(step) or 'the configured index')}: {_errors(output)}",
+            f"uv cannot install {', '.join(step.requirements)} from {where}: {_errors(output)}",
             _hint("\n".join(output), python),
         )
     requested = {str(canonicalize_name(Requirement(r).name)) for r in step.requirements}
-    out = []
-    for line in output:
-        name, sep, version = line.partition("==")
-        name = str(canonicalize_name(name.strip())) if sep else ""
-        if name:
-            out.append(ResolvedPackage(name, version.strip(), "", None, name in requested, step.id))
-    return out
+    return [_uv_package(p, step, requested) for p in packages if isinstance(p, dict) and "name" in p]
+
+
+def _uv_package(entry: dict[str, Any], step: Step, requested: set[str]) -> ResolvedPackage:
+    """One `[[packages]]` entry of uv's pylock.toml: resolved for this interpreter, so its one wheel
+    is the file uv installs (an sdist only where no wheel fits)."""
+    name = str(canonicalize_name(entry["name"]))
+    wheels = entry.get("wheels") or []
+    file = wheels[0] if len(wheels) == 1 else (entry.get("sdist") if not wheels else None)
+    file = file if isinstance(file, dict) else {}
+    where = file.get("url") or (Path(file["path"]).resolve().as_uri() if file.get("path") else "")
+    size = file.get("size")
+    return ResolvedPackage(
+        name,
+        str(entry.get("version", "?")),
+        redact_url(where, keep_env_refs=False, drop=True) if where else "",
+        size if isinstance(size, int) else _size(where),
+        name in requested,
+        step.id,
+        str((file.get("hashes") or {}).get("sha256", "")),
+    )
 
 
 def source_builds(packages: Iterable[ResolvedPackage], python: str) -> list[str]:
