@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from wizard.detect.pci import display_devices
 from wizard.machine import Intel, IntelGpu
 
 INTEL_PCI_VENDOR = "0x8086"
@@ -29,23 +30,14 @@ _NAMES = {
 
 def probe_intel(root: Path = Path("/")) -> tuple[Intel | None, str]:
     """Discrete Intel GPUs on the PCI bus, and where that came from; None when there are none."""
-    gpus = []
-    try:
-        devices = sorted((root / "sys/bus/pci/devices").iterdir())
-    except OSError:
+    devices = display_devices(root, INTEL_PCI_VENDOR)
+    if devices is None:
         return None, "no /sys/bus/pci"
-    for d in devices:
-        try:
-            if (d / "vendor").read_text().strip().lower() != INTEL_PCI_VENDOR:
-                continue
-            if not (d / "class").read_text().strip().lower().startswith("0x03"):
-                continue
-            dev = (d / "device").read_text().strip().lower()
-        except OSError:
-            continue
-        if d.name.endswith(INTEGRATED_SLOT) and dev not in _NAMES:
-            continue
-        gpus.append(IntelGpu(name=_NAMES.get(dev, f"Intel GPU (PCI {dev})"), pci_device=dev))
+    gpus = [
+        IntelGpu(name=_NAMES.get(d.device, f"Intel GPU (PCI {d.device})"), pci_device=d.device)
+        for d in devices
+        if not (d.address.endswith(INTEGRATED_SLOT) and d.device not in _NAMES)
+    ]
     if not gpus:
         return None, "no discrete Intel display device on /sys/bus/pci"
     return Intel(gpus=gpus), "/sys/bus/pci (vendor 0x8086, display class)"
