@@ -6,6 +6,7 @@ over /sys/bus/pci/devices is written once.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ class PciDisplay:
 
     address: str  # "0000:03:00.0"
     device: str  # PCI device id, "0xe20b"
+    driver: str | None  # the kernel driver bound to it ("xe", "i915", "nvidia"); None: none bound
 
 
 def display_devices(root: Path, vendor: str) -> list[PciDisplay] | None:
@@ -34,5 +36,14 @@ def display_devices(root: Path, vendor: str) -> list[PciDisplay] | None:
             device = (d / "device").read_text().strip().lower()
         except OSError:
             continue
-        found.append(PciDisplay(d.name, device))
+        found.append(PciDisplay(d.name, device, bound_driver(d)))
     return found
+
+
+def bound_driver(device: Path) -> str | None:
+    """The kernel driver bound to a device: sysfs links `driver` to /sys/bus/pci/drivers/<name> while
+    one is bound, and has no such link otherwise."""
+    try:
+        return os.path.basename(os.readlink(device / "driver")) or None
+    except OSError:
+        return None
