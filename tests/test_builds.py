@@ -75,10 +75,12 @@ def machine(
     disk_gb: float = 10_000,
     gfx: tuple[str, str] = ("AMD Instinct MI250X", "gfx90a"),
     intel: str | None = None,
+    intel_driver: str | None = None,
     jetson: str | None = None,
     macos: str | None = None,
 ) -> Machine:
-    """A described machine; a Python written '3.14.0t' is a free-threaded interpreter."""
+    """A described machine; a Python written '3.14.0t' is a free-threaded interpreter. `intel_driver` is the
+    Intel GPU's bound kernel driver ("": none bound; None: not known)."""
     nvidia = None
     if gpus:
         nvidia = Nvidia(
@@ -88,7 +90,7 @@ def machine(
             gpus=[NvidiaGpu(name=n, compute_capability=cc if driver else None) for n, cc in gpus],
         )
     amd = Rocm(version=rocm, gpus=[RocmGpu(name=gfx[0], arch=gfx[1])]) if rocm else None
-    xe = Intel(gpus=[IntelGpu(name=intel)]) if intel else None
+    xe = Intel(gpus=[IntelGpu(name=intel, kernel_driver=intel_driver)]) if intel else None
     return Machine(
         os=os,
         arch=arch,
@@ -613,6 +615,27 @@ CASES = [
         index={"pytorch": TORCH + "xpu"},
     ),
     Case(
+        "intel-arc-b580-xe-bound",
+        machine(intel="Intel Arc B580", intel_driver="xe"),
+        ["pytorch"],
+        {"pytorch": ("xpu", "Intel Arc B580 (kernel driver xe)")},
+        index={"pytorch": TORCH + "xpu"},
+    ),
+    Case(
+        "intel-arc-b580-no-kernel-driver",
+        machine(intel="Intel Arc B580", intel_driver=""),
+        ["pytorch"],
+        {"pytorch": ("cpu", "the Intel GPU here (Intel Arc B580) has no kernel driver bound; load a kernel driver")},
+        index={"pytorch": TORCH + "cpu"},
+    ),
+    Case(
+        "intel-arc-b580-no-kernel-driver-xpu-asked",
+        machine(intel="Intel Arc B580", intel_driver=""),
+        ["pytorch"],
+        accelerator="xpu",
+        refuse="accelerator 'xpu' was asked for, but the Intel GPU here (Intel Arc B580) has no kernel driver bound",
+    ),
+    Case(
         "intel-max-1550-windows",
         machine(intel="Intel Data Center GPU Max 1550", os="windows", arch="AMD64"),
         ["pytorch"],
@@ -824,6 +847,24 @@ def test_build_choice(case: Case, tmp_path: Path) -> None:
 def test_the_table_covers_what_the_issue_asks() -> None:
     assert len(CASES) >= 60
     assert len({c.id for c in CASES}) == len(CASES)
+
+
+def test_an_intel_gpu_without_a_kernel_driver_is_named_beside_one_that_has_it(tmp_path: Path) -> None:
+    m = machine()
+    m.intel = Intel(gpus=[IntelGpu(name="Intel Arc B580", kernel_driver="xe"), IntelGpu(name="Intel Arc A770", kernel_driver="")])
+    (torch,) = make_plan(answers(tmp_path, ["pytorch"]), m, CATALOG).decisions
+    assert torch.variant == "xpu"
+    assert "(Intel Arc B580 (kernel driver xe))" in torch.why
+    assert torch.why.endswith("torch.xpu will not see Intel Arc A770: no kernel driver is bound to it.")
+
+
+def test_an_intel_kernel_driver_left_unsaid_changes_nothing(tmp_path: Path) -> None:
+    """Machine files written before the field (or for another box) say nothing of it: the plan is as before."""
+    (torch,) = make_plan(answers(tmp_path, ["pytorch"]), machine(intel="Intel Arc B580"), CATALOG).decisions
+    assert torch.why == (
+        "PyTorch's xpu build runs on the Intel GPU here (Intel Arc B580) through oneAPI's level-zero runtime, "
+        "which it brings along."
+    )
 
 
 # ---- the Python choice ------------------------------------------------------------------------------

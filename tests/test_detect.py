@@ -13,6 +13,7 @@ import msgspec
 import pytest
 
 import wizard.detect
+import wizard.detect.intel
 import wizard.detect.nvidia
 from support.fake_nvml import SCENARIOS, fake_nvml  # noqa: F401 - fake_nvml is a fixture
 from wizard.detect import detect_machine
@@ -88,10 +89,15 @@ def write(path: Path, text: str, executable: bool = False) -> Path:
     return path
 
 
-def pci_device(root: Path, bus: str, vendor: str, device: str, cls: str) -> None:
+def pci_device(root: Path, bus: str, vendor: str, device: str, cls: str, driver: str | None = None) -> None:
+    """A device in a fake /sys/bus/pci; `driver` bound the way the kernel shows it, as a `driver` link to
+    /sys/bus/pci/drivers/<name>."""
     d = root / "sys/bus/pci/devices" / bus
     for name, value in (("vendor", vendor), ("device", device), ("class", cls)):
         write(d / name, value + "\n")
+    if driver:
+        (root / "sys/bus/pci/drivers" / driver).mkdir(parents=True, exist_ok=True)
+        (d / "driver").symlink_to(Path("../../drivers") / driver)
 
 
 @pytest.fixture
@@ -376,6 +382,102 @@ def test_discrete_intel_gpus_from_the_pci_tree(root: Path) -> None:
         ("Intel Data Center GPU Max 1550", "0x0bd5"),
     ]
     assert "Intel Arc B580" in render_machine(m)
+
+
+def test_intel_kernel_drivers_from_the_driver_links(root: Path) -> None:
+    pci_device(root, "0000:03:00.0", "0x8086", "0xe20b", "0x030000", driver="xe")
+    pci_device(root, "0000:04:00.0", "0x8086", "0x56a0", "0x030000", driver="i915")
+    pci_device(root, "0000:05:00.0", "0x8086", "0x56a5", "0x030000")  # on the bus, nothing bound
+    m = detect_machine(probe_pythons=False, root=root)
+    assert m.intel is not None and m.intel.driver is None  # no xpu-smi on PATH
+    assert [(g.pci_bus_id, g.kernel_driver) for g in m.intel.gpus] == [
+        ("0000:03:00.0", "xe"),
+        ("0000:04:00.0", "i915"),
+        ("0000:05:00.0", ""),
+    ]
+    text = render_machine(m)
+    assert "Intel Arc B580 (PCI 0xe20b, kernel driver xe)" in text
+    assert "Intel Arc A380 (PCI 0x56a5, kernel driver none)" in text
+    assert "no kernel driver bound (Intel Arc A380)" in text
+
+
+# What xpu-smi prints, shaped after intel/xpumanager's doc/smi_user_guide.md (`discovery -j`) and the
+# `discovery -d ID -j` detail that public projects quote (driver_version "I915_23.10.72_PSB_231129.76"):
+# illustrative fixtures, not captured from a machine here. The first listed device is not on this bus.
+XPU_SMI_LIST = """\
+{
+    "device_list": [
+        {"device_id": 0, "device_name": "Intel(R) Data Center GPU Max 1100", "device_type": "GPU",
+         "pci_bdf_address": "0000:29:00.0", "pci_device_id": "0xbda", "vendor_name": "Intel(R) Corporation"},
+        {"device_id": 1, "device_name": "Intel(R) Data Center GPU Max 1550", "device_type": "GPU",
+         "pci_bdf_address": "0000:9a:00.0", "pci_device_id": "0xbd5", "vendor_name": "Intel(R) Corporation"}
+    ]
+}
+"""
+XPU_SMI_DETAIL = """\
+{
+    "device_id": 1,
+    "device_name": "Intel(R) Data Center GPU Max 1550",
+    "device_type": "GPU",
+    "driver_version": "I915_23.10.72_PSB_231129.76",
+    "kernel_version": "5.15.0-122-generic",
+    "pci_bdf_address": "0000:9a:00.0"
+}
+"""
+
+
+def stand_in_xpu_smi(root: Path, detail: str, pause: str = "") -> Path:
+    """An xpu-smi on PATH that answers `discovery -j` and `discovery -d 1 -j` and logs its arguments."""
+    listing, answer = write(root / "xpu-list.json", XPU_SMI_LIST), write(root / "xpu-detail.json", detail)
+    log = root / "xpu-smi.log"
+    script = (
+        f'#!/bin/sh\necho "$@" >> {log}\n{pause}\n'
+        f'[ "$*" = "discovery -j" ] && exec /bin/cat {listing}\n'
+        f'[ "$*" = "discovery -d 1 -j" ] && exec /bin/cat {answer}\nexit 1\n'
+    )
+    write(root / "bin/xpu-smi", script, executable=True)
+    return log
+
+
+def test_intel_driver_version_from_xpu_smi(root: Path) -> None:
+    pci_device(root, "0000:9a:00.0", "0x8086", "0x0bd5", "0x038000", driver="i915")
+    log = stand_in_xpu_smi(root, XPU_SMI_DETAIL)
+    m = detect_machine(probe_pythons=False, root=root)
+    assert m.intel is not None and m.intel.driver == "I915_23.10.72_PSB_231129.76"
+    assert m.sources["intel"].endswith("; xpu-smi discovery")
+    assert log.read_text().splitlines() == ["discovery -j", "discovery -d 1 -j"]
+    assert "driver I915_23.10.72_PSB_231129.76" in render_machine(m)
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        '{"device_id": 1, "driver_version": "see dmesg: firmware load failed"}',  # not a version: left out
+        '{"device_id": 1}',  # older xpu-smi without the field
+        "xpu-smi: Level Zero initialization failed",  # not JSON at all
+    ],
+)
+def test_xpu_smi_without_a_usable_driver_version(root: Path, detail: str) -> None:
+    pci_device(root, "0000:9a:00.0", "0x8086", "0x0bd5", "0x038000", driver="i915")
+    stand_in_xpu_smi(root, detail)
+    m = detect_machine(probe_pythons=False, root=root)
+    assert m.intel is not None and m.intel.driver is None and len(m.intel.gpus) == 1
+    assert "xpu-smi" not in m.sources["intel"]
+
+
+def test_xpu_smi_is_not_asked_about_gpus_without_a_driver(root: Path) -> None:
+    pci_device(root, "0000:9a:00.0", "0x8086", "0x0bd5", "0x038000")
+    log = stand_in_xpu_smi(root, XPU_SMI_DETAIL)
+    m = detect_machine(probe_pythons=False, root=root)
+    assert m.intel is not None and m.intel.driver is None and not log.exists()
+
+
+def test_a_hanging_xpu_smi_times_out(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wizard.detect.intel, "XPU_SMI_TIMEOUT_S", 0.2)
+    pci_device(root, "0000:9a:00.0", "0x8086", "0x0bd5", "0x038000", driver="i915")
+    stand_in_xpu_smi(root, XPU_SMI_DETAIL, pause="/bin/sleep 30")
+    m = detect_machine(probe_pythons=False, root=root)
+    assert m.intel is not None and m.intel.driver is None and m.intel.gpus[0].kernel_driver == "i915"
 
 
 def test_an_integrated_intel_gpu_alone_is_no_intel_section(root: Path) -> None:

@@ -66,7 +66,15 @@ def render_machine(m: Machine, extra_warnings: list[str] | None = None) -> str:
     if m.intel:
         lines.append(_line("Intel", f"driver {m.intel.driver}" if m.intel.driver else "PyTorch xpu builds"))
         for i, ig in enumerate(m.intel.gpus):
-            lines.append(_line(f"GPU {i}", f"{ig.name} (PCI {ig.pci_device})" if ig.pci_device else ig.name))
+            details = [f"PCI {ig.pci_device}"] if ig.pci_device else []
+            details += [f"kernel driver {ig.kernel_driver or 'none'}"] if ig.kernel_driver is not None else []
+            lines.append(_line(f"GPU {i}", ig.name + (f" ({', '.join(details)})" if details else "")))
+        unbound = [g.name for g in m.intel.gpus if g.kernel_driver == ""]
+        if unbound:
+            warnings.append(
+                f"Intel GPU found but no kernel driver bound ({', '.join(unbound)}): "
+                "PyTorch's xpu build cannot use it until one is"
+            )
     if m.mps:
         lines.append(_line("GPU", "Apple silicon (MPS)"))
     if not (m.nvidia or m.rocm or m.intel or m.mps):

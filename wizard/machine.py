@@ -41,12 +41,16 @@ class IntelGpu(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     name: str
     pci_device: str = ""  # "0x56a0"
     memory_bytes: int = 0
+    pci_bus_id: str | None = None  # "0000:03:00.0"
+    # The kernel driver bound to it (/sys/bus/pci/devices/<pci_bus_id>/driver): "xe", "i915"; "": none
+    # bound, so nothing can use the GPU; None: not known (a machine file that does not say).
+    kernel_driver: str | None = None
 
 
 class Intel(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Discrete Intel GPUs (Arc, Data Center GPU Max/Flex), served by PyTorch's xpu builds."""
 
-    driver: str | None = None  # level-zero / xpu-smi driver version where known
+    driver: str | None = None  # the driver version xpu-smi reports ("I915_23.10.72_PSB_231129.76"), where it is installed
     gpus: list[IntelGpu] = []
 
 

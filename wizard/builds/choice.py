@@ -13,7 +13,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from wizard.builds.hardware import Here, gpus_text
-from wizard.machine import NvidiaGpu
+from wizard.machine import IntelGpu, NvidiaGpu
 from wizard.plan import Decision
 from wizard.problems import RequestError
 
@@ -134,6 +134,14 @@ def no_driver(gpus: list[NvidiaGpu], driver: str) -> NoGpu:
     return NoGpu(
         f"the NVIDIA GPU here ({gpus_text(gpus, capability=False)}) has no driver loaded",
         f"install NVIDIA driver ≥ {driver} and run the wizard again",
+    )
+
+
+def intel_no_driver(gpus: list[IntelGpu]) -> NoGpu:
+    """Intel GPUs without a bound kernel driver: torch.xpu cannot see them until the kernel drives them."""
+    return NoGpu(
+        f"the Intel GPU here ({', '.join(g.name for g in gpus)}) has no kernel driver bound",
+        "load a kernel driver for it (`lspci -k` shows none in use) and run the wizard again",
     )
 
 

@@ -64,6 +64,11 @@ def gpus_text(gpus: list[NvidiaGpu], capability: bool = True) -> str:
     )
 
 
+def intel_text(gpus: list[IntelGpu]) -> str:
+    """'Intel Arc B580 (kernel driver xe)': each GPU with the kernel driver detection found bound to it."""
+    return ", ".join(g.name + (f" (kernel driver {g.kernel_driver})" if g.kernel_driver else "") for g in gpus)
+
+
 def cc_key(text: str) -> tuple[int, int]:
     """'8.9' → (8, 9); a bare '9' reads as 9.0."""
     major, minor = (*numbers(text), 0, 0)[:2]
@@ -114,6 +119,11 @@ class Here:
     @property
     def intel_gpus(self) -> list[IntelGpu]:
         return list(self.machine.intel.gpus) if self.machine.intel else []
+
+    @property
+    def intel_unbound(self) -> list[IntelGpu]:
+        """The Intel GPUs detection found with no kernel driver bound: no runtime can use them (None: not known)."""
+        return [g for g in self.intel_gpus if g.kernel_driver == ""]
 
     @property
     def jetson(self) -> str | None:

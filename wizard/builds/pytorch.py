@@ -7,8 +7,18 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
-from wizard.builds.choice import ACCEL_NAMES, ACCELERATOR_HINT, Candidate, NoGpu, cpu_headline, jetson_no_gpu, no_driver, refuse
-from wizard.builds.hardware import Here, cc_key, covers, gfx_text, gpus_text, macos_version, numbers
+from wizard.builds.choice import (
+    ACCEL_NAMES,
+    ACCELERATOR_HINT,
+    Candidate,
+    NoGpu,
+    cpu_headline,
+    intel_no_driver,
+    jetson_no_gpu,
+    no_driver,
+    refuse,
+)
+from wizard.builds.hardware import Here, cc_key, covers, gfx_text, gpus_text, intel_text, macos_version, numbers
 from wizard.catalog import IndexTable, TorchRelease
 from wizard.machine import IntelGpu, NvidiaGpu, RocmGpu
 from wizard.plan import Decision
@@ -297,16 +307,26 @@ class Torch:
         here = self.here
         if here.platform not in self.table.xpu_platforms:
             return [], NoGpu(f"the catalog has no XPU build of torch for {here.platform}")
-        names = ", ".join(g.name for g in here.intel_gpus)
+        if no := self.xpu_no_driver():
+            return [], no
+        unbound = here.intel_unbound
+        usable = [g for g in here.intel_gpus if g.kernel_driver != ""]
         why = (
-            f"PyTorch's xpu build runs on the Intel GPU here ({names})"
+            f"PyTorch's xpu build runs on the Intel GPU here ({intel_text(usable)})"
             " through oneAPI's level-zero runtime, which it brings along."
         )
+        if unbound:
+            why += f" torch.xpu will not see {intel_text(unbound)}: no kernel driver is bound to it."
         return [
             self.candidate("xpu", "xpu", why, self.packages(i, rel, True), rel, "xpu", f"torch {rel.version} with xpu", True)
             for i, rel in enumerate(self.releases)
             if rel.xpu
         ], None
+
+    def xpu_no_driver(self) -> NoGpu | None:
+        """Why the xpu build cannot use any Intel GPU here: none has a kernel driver bound."""
+        gpus = self.here.intel_gpus
+        return intel_no_driver(gpus) if gpus and len(self.here.intel_unbound) == len(gpus) else None
 
     # -- a variant the answers name ---------------------------------------------------------------
 
@@ -355,8 +375,10 @@ class Torch:
                     "ask for 'auto' or another rocm variant",
                 )
             checked = "its gfx targets include the GPUs here" if self.gfx_known(version) else "gfx targets not checked"
-        elif own:
-            checked = f"for {', '.join(g.name for g in own)}"
+        elif fam == "xpu" and own:
+            if no := self.xpu_no_driver():
+                raise RequestError(f"{asked} {no.reason}", no.fix)
+            checked = f"for {intel_text(here.intel_gpus)}"
         return [
             self.candidate(
                 tag,

@@ -13,6 +13,7 @@ import re
 import shutil
 from pathlib import Path
 
+from wizard.detect.pci import display_devices
 from wizard.drivers import parse_driver
 from wizard.machine import Nvidia, NvidiaGpu
 from wizard.pythons import run_probe
@@ -143,23 +144,11 @@ def proc_driver_version(root: Path = Path("/")) -> str | None:
 
 
 def pci_gpus(root: Path = Path("/")) -> list[NvidiaGpu]:
-    """NVIDIA display-class devices (0x03xxxx: VGA and 3D controllers, not their audio functions)."""
-    gpus = []
-    try:
-        devices = sorted((root / "sys/bus/pci/devices").iterdir())
-    except OSError:
-        return []
-    for d in devices:
-        try:
-            if (d / "vendor").read_text().strip().lower() != NVIDIA_PCI_VENDOR:
-                continue
-            if not (d / "class").read_text().strip().lower().startswith("0x03"):
-                continue
-            dev = (d / "device").read_text().strip().lower()
-        except OSError:
-            continue
-        gpus.append(NvidiaGpu(name=_PCI_NAMES.get(dev, f"NVIDIA GPU (PCI {dev})"), pci_bus_id=d.name))
-    return gpus
+    """NVIDIA display-class devices on the PCI bus, named from the device id where it is known."""
+    return [
+        NvidiaGpu(name=_PCI_NAMES.get(d.device, f"NVIDIA GPU (PCI {d.device})"), pci_bus_id=d.address)
+        for d in display_devices(root, NVIDIA_PCI_VENDOR) or []
+    ]
 
 
 def nvidia_smi() -> Nvidia | None:
