@@ -1,9 +1,12 @@
 """The wizard against the raw commands it runs, same wheels, fresh venvs, alternating rounds, medians.
 
     python benchmarks/bench_installers.py [--rounds 2] [--only uv,pip,setup,rerun,dryrun] [--stack classic|llm]
+                                          [--uv-cache cold|warm]
 
-- uv:     wizard with installer uv (no verification) vs `uv venv --seed` + `uv pip install`   goal <= 1.2
-- pip:    wizard with installer pip (no verification) vs `python -m venv` + `pip install`    goal <= 1.05
+- uv:     wizard with installer uv (no verification, no Jupyter kernel) vs `uv venv --seed` +
+          `uv pip install`                                                                 goal <= 1.2
+- pip:    wizard with installer pip (no verification, no Jupyter kernel) vs `python -m venv` +
+          `pip install`                                                                    goal <= 1.05
 - setup:  the whole setup with uv, verification included, vs the source documents' recipe
           (`python -m venv` + `pip install`, no verification)                              goal <= 0.5
 - rerun:  rerun of a finished setup vs a no-op `pip install` of the same requirements       goal < 1
@@ -11,7 +14,10 @@
 
 Everything installs from a local wheelhouse (`--no-index --find-links`), downloaded once into
 .bench/ (classic: the classic-ml profile; llm: torch CPU from /opt/wheels + the fine-tuning stack).
-uv uses its own cache in .bench/uv-cache, warmed once before timing, for both sides alike.
+uv's cache, for both sides alike: `cold` (default) gives every timed run an empty cache, as on a
+machine being set up; `warm` shares .bench/uv-cache, filled once before timing (a machine that has
+installed these wheels before). The wizard's own work (detection, resolution, lock, report) weighs
+far more against uv's 1 s with a warm cache than against its cold install.
 """
 
 from __future__ import annotations
@@ -107,8 +113,8 @@ def alternate(rounds: int, a: Callable[[int], float], b: Callable[[int], float])
 
 
 class Bench:
-    def __init__(self, py: str, stack: str, tmp: Path):
-        self.py, self.stack, self.tmp = py, stack, tmp
+    def __init__(self, py: str, stack: str, tmp: Path, uv_cache: str = "warm"):
+        self.py, self.stack, self.tmp, self.cold = py, stack, tmp, uv_cache == "cold"
         self.env = clean_env(tmp)
         self.house = wheelhouse(py, stack, self.env)
         self.reqs = requirements(stack)
@@ -119,6 +125,10 @@ class Bench:
     def path(self, name: str) -> Path:
         self.n += 1
         return self.tmp / f"{name}{self.n}"
+
+    def run_env(self) -> dict[str, str]:
+        """The environment of one timed run: with `cold`, an empty uv cache of its own."""
+        return {**self.env, "UV_CACHE_DIR": str(self.path("uv-cache-"))} if self.cold else self.env
 
     def wizard(self, installer: str, verify: bool, target: Path | None = None, extra: tuple[str, ...] = ()) -> float:
         target = target or self.path(f"wiz-{installer}")
@@ -132,16 +142,17 @@ class Bench:
                     **({"profile": profile} if profile else {"frameworks": frameworks}),
                     "accelerator": "cpu",
                     "index": {"find_links": [str(self.house)], "offline": True},
-                    "options": {"upgrade_pip": False, "verify": verify, "installer": installer},
+                    # the raw commands register no kernel: only the whole setup (verify) does
+                    "options": {"upgrade_pip": False, "verify": verify, "installer": installer, "jupyter_kernel": verify},
                 }
             )
         )
-        return timed([sys.executable, "-m", "wizard", "--answers", str(answers), "--json", *extra], self.env)
+        return timed([sys.executable, "-m", "wizard", "--answers", str(answers), "--json", *extra], self.run_env())
 
     def raw_uv(self, _: int) -> float:
-        target = self.path("uv")
-        return timed([self.uv, "venv", "--seed", "--python", self.py, *self.offline, str(target)], self.env) + timed(
-            [self.uv, "pip", "install", "--python", str(target / "bin" / "python"), *self.offline, *self.reqs], self.env
+        target, env = self.path("uv"), self.run_env()
+        return timed([self.uv, "venv", "--seed", "--python", self.py, *self.offline, str(target)], env) + timed(
+            [self.uv, "pip", "install", "--python", str(target / "bin" / "python"), *self.offline, *self.reqs], env
         )
 
     def raw_pip(self, _: int) -> float:
@@ -159,15 +170,19 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--only", default="uv,pip,setup,rerun,dryrun")
     ap.add_argument("--stack", choices=sorted(STACKS), default="classic")
+    ap.add_argument("--uv-cache", choices=["cold", "warm"], default="cold")
     ap.add_argument("--python", default=os.path.realpath(getattr(sys, "_base_executable", sys.executable)))
     args = ap.parse_args()
     only = set(args.only.split(","))
     lines = []
     with tempfile.TemporaryDirectory(prefix="bench-installers-") as tmp_name:
         tmp = Path(tmp_name)
-        b = Bench(args.python, args.stack, tmp)
+        b = Bench(args.python, args.stack, tmp, args.uv_cache)
         b.warm_uv_cache()
-        label = f"{args.stack} stack ({len(list(b.house.glob('*.whl')))} wheels), median of {args.rounds}"
+        label = (
+            f"{args.stack} stack ({len(list(b.house.glob('*.whl')))} wheels), Python {args.python}, "
+            f"uv cache {args.uv_cache}, median of {args.rounds}"
+        )
         if "uv" in only:
             w, r = alternate(args.rounds, lambda _: b.wizard("uv", False), b.raw_uv)
             lines.append(f"wizard+uv {w:.2f}s vs uv venv+uv pip install {r:.2f}s: ratio {w / r:.2f} (goal <= 1.2)")

@@ -104,3 +104,69 @@ def test_the_locked_plan_installs_the_lock_once_between_creating_and_verifying()
     install = plan.steps[2]
     assert list(install.argv[-3:]) == ["--require-hashes", "-r", "/state/locked/x.txt"]
     assert install.requirements == ("rich==14.0.0", "tool==1.0", "torch==2.13.0+cu130")
+
+
+def test_the_lock_takes_what_the_resolution_says_and_asks_pip_only_for_the_rest(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from wizard import pylock
+    from wizard.answers import Index
+    from wizard.plan import ResolvedPackage, Target
+
+    facts = {"python": "3.13.1", "sys_platform": "linux", "platform_machine": "x86_64"}
+    installed = [{"name": n, "version": v} for n, v in (("pip", "25.3"), ("numpy", "2.4.6"), ("rich", "14.0.0"), ("tool", "1.0"))]
+    monkeypatch.setattr(pylock, "installed", lambda python: {**facts, "packages": installed})
+    asked: list[list[str]] = []
+
+    def pip_report(python: str, options: object, pins: list[str]) -> list[dict[str, object]]:
+        asked.append(pins)
+        return [
+            {
+                "metadata": {"name": "tool", "version": "1.0"},
+                "download_info": {
+                    "url": "https://idx.example/files/tool-1.0-py3-none-any.whl",
+                    "archive_info": {"hashes": {"sha256": "d" * 64}},
+                },
+            }
+        ]
+
+    monkeypatch.setattr(pylock, "_pip_report", pip_report)
+    resolution = (
+        ResolvedPackage(
+            "numpy", "2.4.6", "https://idx.example/files/numpy-2.4.6-cp313-cp313-linux_x86_64.whl", 1, True, "install", "a" * 64
+        ),
+        ResolvedPackage("rich", "14.0.0", (tmp_path / "rich-14.0.0-py3-none-any.whl").as_uri(), 1, True, "install", "c" * 64),
+        ResolvedPackage("tool", "0.9", "https://idx.example/files/tool-0.9-py3-none-any.whl", 1, True, "install", "e" * 64),
+    )
+    target = Target("venv", str(tmp_path / "env"), "/usr/bin/python3", "3.13.1", str(tmp_path / "env" / "bin" / "python"))
+    plan = Plan(target, (), (), (), 0, resolution=resolution)
+    lock = pylock.take_lock(plan, Index(url="https://idx.example/simple/"))
+    assert asked == [["tool==1.0"]]  # another version was resolved than installed: pip says which file it is
+    got = {p.name: p for p in lock.packages}
+    assert set(got) == {"numpy", "rich", "tool"}  # pip, the installer, is never locked
+    assert got["numpy"].sha256 == "a" * 64 and got["numpy"].index == "https://idx.example/simple/"
+    assert got["rich"].path == str(tmp_path / "rich-14.0.0-py3-none-any.whl") and got["rich"].url is None
+    assert got["tool"].sha256 == "d" * 64
+
+
+def test_the_wheels_ensurepip_installs_are_resolved_from_the_interpreter_itself(tmp_path: Path) -> None:
+    import hashlib
+    import sys
+
+    from wizard.plan import Step, Target
+    from wizard.resolve import _bundled
+
+    bundled = Path(sys.base_prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "ensurepip" / "_bundled"
+    wheels = sorted(bundled.glob("*.whl"))
+    if not wheels:
+        pytest.skip("this Python has no bundled ensurepip wheels")
+    python = str(Path(sys.base_prefix) / "bin" / "python3")
+    version = ".".join(map(str, sys.version_info[:3]))
+    target = Target("venv", str(tmp_path / "env"), python, version, str(tmp_path / "env" / "bin" / "python"))
+    venv = Step("create-venv", "create", "t", "w", (python, "-m", "venv", target.path))
+    got = _bundled(Plan(target, (), (), (venv,), 0), frozenset())
+    assert [f"{p.name}-{p.version}" for p in got] == ["-".join(w.name.split("-")[:2]) for w in wheels]
+    assert got[0].sha256 == hashlib.sha256(wheels[0].read_bytes()).hexdigest() and got[0].url == wheels[0].as_uri()
+    bare = Step("create-venv", "create", "t", "w", (python, "-m", "venv", "--without-pip", target.path))
+    assert _bundled(Plan(target, (), (), (bare,), 0), frozenset()) == []  # nothing comes with the venv
+    assert _bundled(Plan(target, (), (), (venv,), 0), frozenset({"create-venv"})) == []

@@ -19,6 +19,7 @@ A refusal names the requirement, the index the resolver used (credentials masked
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
@@ -247,7 +248,9 @@ def resolve_plan(plan: Plan, skip: frozenset[str] = frozenset()) -> tuple[Resolv
         return ()  # conda makes the interpreter: there is none yet to resolve for
     fresh = not (t.reuse or t.kind == "existing")
     interpreter = t.python if fresh and t.kind == "venv" else t.env_python
+    skip |= {s.id for s in plan.steps if s.kind == "create" and t.reuse}  # a rerun's venv exists already
     steps = _resolved_steps(plan, skip)
+    seeded = _bundled(plan, skip)  # what the venv comes with: a later step may upgrade it, so it pins nothing
     resolved: list[ResolvedPackage] = []
     with tempfile.TemporaryDirectory(prefix="wizard-resolve-") as tmp:
         constraints = Path(tmp) / "constraints.txt"
@@ -265,9 +268,42 @@ def resolve_plan(plan: Plan, skip: frozenset[str] = frozenset()) -> tuple[Resolv
                     interpreter,
                     t.python_version,
                 )
+            if step.kind == "create":
+                seeded = found
+                continue
             have = {p.name for p in resolved}  # kept as the earlier step installed them
             resolved += [p for p in found if p.name not in have]
-    return tuple(resolved)
+    later = {p.name for p in resolved}
+    return (*(p for p in seeded if p.name not in later), *resolved)
+
+
+def _bundled(plan: Plan, skip: frozenset[str]) -> list[ResolvedPackage]:
+    """The wheels ensurepip bundles, which `python -m venv` installs (pip, and setuptools before 3.12):
+    local files, hashed here, so the lock need not ask pip for them. None when the venv is made
+    otherwise, or the interpreter's ensurepip is not where CPython keeps it (Debian removes it)."""
+    create = next((s for s in plan.steps if s.kind == "create" and s.id not in skip), None)
+    if create is None or create.argv[1:3] != ("-m", "venv") or "--without-pip" in create.argv:
+        return []
+    where = Path(plan.target.python).resolve().parent  # POSIX: <prefix>/bin; Windows: <prefix>
+    minor = ".".join(plan.target.python_version.split(".")[:2])
+    for folder in (where.parent / "lib" / f"python{minor}" / "ensurepip" / "_bundled", where / "Lib" / "ensurepip" / "_bundled"):
+        wheels = sorted(folder.glob("*.whl"))
+        if wheels:
+            return [_local_wheel(w, create.id) for w in wheels]
+    return []
+
+
+def _local_wheel(wheel: Path, step: str) -> ResolvedPackage:
+    name, version = wheel.name.split("-")[:2]
+    return ResolvedPackage(
+        str(canonicalize_name(name)),
+        version,
+        wheel.as_uri(),
+        wheel.stat().st_size,
+        False,
+        step,
+        hashlib.sha256(wheel.read_bytes()).hexdigest(),
+    )
 
 
 def _pip_resolve(argv: list[str], step: Step, env: dict[str, str], interpreter: str, python: str) -> list[ResolvedPackage]:
