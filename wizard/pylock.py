@@ -2,9 +2,11 @@
 
 `pip lock` (pip >= 25.1) resolves requirements; it does not record an environment that exists, and
 the environment's own pip is often older. So the wizard lists what is installed (a probe in the
-environment) and asks the environment's pip which file serves each exact pin from the index the
-run used: `pip install --dry-run --ignore-installed --no-deps --report`. Names, versions, file URLs
-and sha256 hashes all come from pip; the wizard only writes them down.
+environment) and takes each installed version's file from the run's own resolution (wizard.resolve:
+pip's or uv's report, with URL and sha256); for versions it does not cover, it asks the environment's
+pip which file serves each exact pin from the index the run used:
+`pip install --dry-run --ignore-installed --no-deps --report`. Names, versions, file URLs and sha256
+hashes all come from the installers; the wizard only writes them down.
 
 What the standard cannot say is kept in `[tool.llm-setup-wizard]`: the interpreter and platform the
 lock was taken on, the CUDA build, and the order of the indexes (a CUDA build's own index first).
