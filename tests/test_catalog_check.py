@@ -128,3 +128,43 @@ def test_pep_691_and_pep_503_pages_give_the_same_files() -> None:
         '<a href="../f/torch-2.16.0-cp314-cp314-manylinux_2_28_x86_64.whl#sha256=00" data-requires-python="&gt;=3.11">t</a>'
     )
     assert parse_listing("application/vnd.pypi.simple.v1+json", json_page) == parse_listing("text/html", html_page)
+
+
+def test_a_real_runs_preflight_notes_a_torch_newer_than_the_catalog_on_its_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.wizard_cli import answers, write_json
+    from wizard import engine
+
+    monkeypatch.setattr(engine, "resolve_plan", lambda plan, skip: ())  # the resolution itself is tested in test_preflight
+    current_index(tmp_path / "idx")
+    a = write_json(tmp_path / "a.json", answers(tmp_path / "env", frameworks=["pytorch"], accelerator="cpu"))
+    with IndexServer(tmp_path / "idx") as server:
+        a.write_text(a.read_text().replace('"accelerator"', f'"index": {{"url": "{server.url}"}}, "accelerator"'))
+        prepared = engine.prepare_files(a, Path("assets/machines/cpu-only-linux.json"))
+        assert not [n for n in engine.preflight(prepared).notes if "newer than the catalog" in n]
+        torch_wheels(tmp_path / "idx", "2.16.0", ["3.12"])
+        notes = engine.preflight(prepared).notes
+        assert [n for n in notes if "torch 2.16, newer than the catalog's 2.15" in n], notes
+        assert "/simple/torch/" in server.requests
+
+
+def test_the_torch_listing_is_advice_that_holds_nothing_up(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    from wizard.catalog_check import newer_torch_soon
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    start = time.monotonic()
+    assert newer_torch_soon(load_catalog(), f"http://127.0.0.1:{port}/simple/", wait_s=1.0)() is None
+    assert time.monotonic() - start < 1.5
+    current_index(tmp_path)
+    torch_wheels(tmp_path, "2.16.0", ["3.12"])
+    with IndexServer(tmp_path) as server:
+        private = server.url.replace("http://", "http://user:secret@")
+        assert newer_torch_soon(load_catalog(), private)() is None and not server.requests  # credentials: never fetched
+        assert newer_torch_soon(load_catalog(), "file:///srv/simple/")() is None
+        assert "torch 2.16" in (newer_torch_soon(load_catalog(), server.url)() or "")

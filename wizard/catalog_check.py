@@ -10,7 +10,10 @@ are not in any index; a new release's still need checking by hand.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Literal
@@ -23,7 +26,7 @@ from packaging.version import InvalidVersion, Version
 from wizard.catalog import Catalog, IndexTable
 from wizard.index_pages import ACCEPT, IndexFile, parse_listing
 from wizard.problems import InputError, Problem, RequestError
-from wizard.redact import redact_url
+from wizard.redact import is_private_url, redact_url
 
 if TYPE_CHECKING:
     import httpx
@@ -217,3 +220,32 @@ def newer_torch_note(catalog: Catalog, files: list[IndexFile]) -> str | None:
         f"The index has torch {newer[-1]}, newer than the catalog's {newest}; the plan keeps the newest build the "
         f"catalog has checked for this machine. `python -m wizard catalog check` lists what the catalog lacks."
     )
+
+
+def newer_torch_soon(catalog: Catalog, index: str, wait_s: float = 3.0) -> Callable[[], str | None]:
+    """Read the torch listing of the index a run installs torch from, in the background (while the
+    resolution runs), and return a function giving `newer_torch_note` for it. The note is advice: an
+    index that cannot be read in `wait_s` from the start, or carries credentials, gives no note and
+    holds nothing up (httpx, not pip: pip has no command that lists a project's releases)."""
+    found: list[str | None] = []
+    start = time.monotonic()
+
+    def read() -> None:
+        import httpx
+
+        try:
+            with httpx.Client(timeout=wait_s, follow_redirects=True) as client:
+                found.append(newer_torch_note(catalog, _fetch(client, index, PACKAGE) or []))
+        except (RequestError, httpx.HTTPError, OSError):
+            found.append(None)
+
+    if is_private_url(index) or urlsplit(index).scheme not in ("http", "https"):
+        return lambda: None
+    reader = threading.Thread(target=read, name="torch-listing", daemon=True)  # never keeps the process alive
+    reader.start()
+
+    def note() -> str | None:
+        reader.join(max(0.0, wait_s - (time.monotonic() - start)))
+        return found[0] if found else None
+
+    return note

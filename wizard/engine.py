@@ -81,6 +81,9 @@ def preflight(prepared: Prepared) -> Plan:
     state = envs.read_state(Path(plan.target.path)) or {}
     verified_at = rerun.last_passed(plan, state)
     done = frozenset(s.id for s in plan.steps if s.kind == "pip" and _skip_reason(s, plan, state, verified_at))
+    from wizard.catalog_check import newer_torch_soon  # httpx: only for a real run
+
+    newer = newer_torch_soon(prepared.catalog, _torch_index(prepared)) if "pytorch" in plan.frameworks else None
     resolution = resolve_plan(plan, skip=done)
     if any(d.variant == "cpu" for d in plan.decisions):
         gpu = cuda_in_cpu_request(resolution, [d.framework for d in plan.decisions if d.variant == "cpu"], prepared.machine.os)
@@ -91,7 +94,16 @@ def preflight(prepared: Prepared) -> Plan:
                 "or put the +cpu wheel in find_links",
             )
     notes = source_builds(resolution, plan.target.python_version)
+    if newer is not None and (note := newer()):
+        notes.append(note)
     return replace(plan, notes=(*plan.notes, *notes), resolution=resolution)
+
+
+def _torch_index(prepared: Prepared) -> str:
+    """Where the run gets torch: its build's own index, else the answers' index, else PyPI ("" offline)."""
+    index = prepared.answers.index
+    own = next((d.index_url for d in prepared.plan.decisions if d.framework == "pytorch" and d.index_url), None)
+    return "" if index.offline else own or index.url or "https://pypi.org/simple/"
 
 
 def _check_env_refs(answers: Answers) -> None:
