@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import msgspec
 import psutil
 import pytest
 
@@ -21,6 +20,7 @@ from support.wizard_cli import (
     REPO,
     WizardResult,
     answers,
+    host_machine_file,
     pyenv_python,
     run_wizard,
     start_wizard,
@@ -28,7 +28,6 @@ from support.wizard_cli import (
     wizard_env,
     write_json,
 )
-from wizard.machine import Cpu, Machine
 from wizard.pythons import probe_interpreter
 
 PY_NEW_PIP = pyenv_python("3.13")  # bundles pip 24.2: raw download progress
@@ -41,18 +40,7 @@ def machine_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pythons = [p for p in (probe_interpreter(x, "pyenv") for x in (PY_NEW_PIP, PY_OLD_PIP) if x) if p]
     if not pythons:
         pytest.skip("needs pyenv's Python 3.13 or 3.11")
-    m = Machine(
-        os="linux",
-        arch="x86_64",
-        cpu=Cpu(model="test", cores=2),
-        memory_bytes=8 << 30,
-        disk_free_bytes=100 << 30,
-        pythons=pythons,
-        sources={"*": "test machine file"},
-    )
-    path = tmp_path_factory.mktemp("machine") / "machine.json"
-    path.write_bytes(msgspec.json.encode(m))
-    return path
+    return host_machine_file(tmp_path_factory.mktemp("machine") / "machine.json", pythons)
 
 
 @pytest.fixture

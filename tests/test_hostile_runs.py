@@ -18,19 +18,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import msgspec
 import psutil
 import pytest
 
 from support.index_server import IndexServer
-from support.wizard_cli import REPO, answers, pyenv_python, run_wizard, start_wizard, wizard_argv, wizard_env, write_json
+from support.wizard_cli import (
+    REPO,
+    answers,
+    host_machine_file,
+    pyenv_python,
+    run_wizard,
+    start_wizard,
+    wizard_argv,
+    wizard_env,
+    write_json,
+)
 from wizard import engine, proc
 from wizard.answers import parse_answers
 from wizard.catalog import load_catalog
 from wizard.doctor import Doctor
 from wizard.engine import Execution, Prepared, prepare
 from wizard.events import Check, Done, Event
-from wizard.machine import Cpu, Machine, PythonInfo
+from wizard.machine import Machine, PythonInfo
 from wizard.plan import Plan, Step, Target
 from wizard.pythons import probe_interpreter
 from wizard.runner import RunLog, Runner
@@ -44,18 +53,7 @@ PY = pyenv_python("3.11") or pyenv_python("3.13") or sys.executable
 def host_machine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     info = probe_interpreter(PY, "test")
     assert info is not None
-    m = Machine(
-        os="linux",
-        arch="x86_64",
-        cpu=Cpu(model="test", cores=2),
-        memory_bytes=8 << 30,
-        disk_free_bytes=100 << 30,
-        pythons=[info],
-        sources={"*": "test machine file"},
-    )
-    path = tmp_path_factory.mktemp("machine") / "machine.json"
-    path.write_bytes(msgspec.json.encode(m))
-    return path
+    return host_machine_file(tmp_path_factory.mktemp("machine") / "machine.json", [info])
 
 
 @pytest.fixture

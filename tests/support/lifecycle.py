@@ -7,12 +7,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import msgspec
-
-from wizard.machine import Cpu, Machine
 from wizard.pythons import probe_interpreter
 
-from .wizard_cli import answers, pyenv_python, run_wizard, write_json
+from .wizard_cli import answers, host_machine_file, pyenv_python, run_wizard, write_json
 
 PYTHON = pyenv_python("3.13")  # venvs of 3.12+ hold pip only, so `pip freeze` shows just what was installed
 PACKAGES = ["wizlab-gamma"]  # gamma → beta → alpha: three locked packages
@@ -22,17 +19,7 @@ def machine_file(dest: Path, python: str) -> Path:
     """A machine file with this box's real interpreter, so runs skip detection."""
     info = probe_interpreter(python, "pyenv")
     assert info is not None, python
-    m = Machine(
-        os="linux",
-        arch="x86_64",
-        cpu=Cpu(model="test", cores=2),
-        memory_bytes=8 << 30,
-        disk_free_bytes=100 << 30,
-        pythons=[info],
-        sources={"*": "test machine file"},
-    )
-    dest.write_bytes(msgspec.json.encode(m))
-    return dest
+    return host_machine_file(dest, [info])
 
 
 @dataclass

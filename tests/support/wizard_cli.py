@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
+from wizard.machine import Cpu, Machine, PythonInfo
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -81,3 +85,18 @@ def pyenv_python(minor: str) -> str | None:
         if (v / "bin" / "python3").exists():
             return str(v / "bin" / "python3")
     return None
+
+
+def host_machine_file(dest: Path, pythons: list[PythonInfo], source: str = "test machine file") -> Path:
+    """A machine file naming this box's real interpreters (probed), so runs skip detection."""
+    m = Machine(
+        os="linux",
+        arch="x86_64",
+        cpu=Cpu(model="test", cores=2),
+        memory_bytes=8 << 30,
+        disk_free_bytes=100 << 30,
+        pythons=pythons,
+        sources={"*": source},
+    )
+    dest.write_bytes(msgspec.json.encode(m))
+    return dest
