@@ -140,11 +140,11 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(
+        args = self.validate_argument_spec(
             argument_spec=ARGUMENT_SPEC,
             mutually_exclusive=[("answers", "answers_file")],
             required_one_of=[("answers", "answers_file")],
-        )
+        )[1]
         secrets = dict((str(k), str(v)) for k, v in args["secrets"].items())
         hidden = credentials(args["answers"]) | set(v for v in secrets.values() if v)
         try:
@@ -187,4 +187,3 @@ class ActionModule(ActionBase):
         self._fixup_perms2(sent, execute=False)
         done = self._low_level_execute_command(shell.join(["/bin/sh", script]))
         return outcome(done["rc"], done["stdout"], done["stderr"], self._task.check_mode, self._task.diff, source, exe)
-
