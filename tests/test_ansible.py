@@ -220,6 +220,44 @@ def test_role_installs_the_wizard_from_a_wheel_built_on_the_controller(fleet: Fl
     assert again.code == 0 and again.recap()["cpu-box"]["changed"] == 0, again.output
 
 
+def test_role_installs_the_wizard_from_an_index(fleet: Fleet) -> None:
+    """The role's index mode: pip on the host installs llm_wizard_package from llm_wizard_index_url (the
+    loopback index, a credential in its URL) into the wizard's own venv, which then sets up the env. The
+    package is a stand-in whose llm-wizard hands over to this checkout's wizard, so that the index needs
+    none of the wizard's dependencies; what is under test is the role's install and its hidden URL."""
+    standin = f"import os, sys\n\n\ndef main():\n    os.execv({str(BIN / 'llm-wizard')!r}, sys.argv)\n"
+    entry_points = b"[console_scripts]\nllm-wizard = llm_wizard_standin:main\n"
+    build_wheel(
+        fleet.server.wheel_dir,
+        "llm-setup-wizard-standin",
+        "0.1.0",
+        modules={"llm_wizard_standin.py": standin},
+        extra_files={"llm_setup_wizard_standin-0.1.0.dist-info/entry_points.txt": entry_points},
+    )
+    home = fleet.root / "index-host"
+    host_vars = {
+        "cpu-box": {
+            "llm_wizard_install": "index",
+            "llm_wizard_package": "llm-setup-wizard-standin",
+            "llm_wizard_index_url": fleet.server.url_with_auth(USER, SECRET),
+            "llm_wizard_home": str(home),
+            "llm_wizard_python": PY,
+            "llm_wizard_command": str(home / "venv" / "bin" / "llm-wizard"),
+        }
+    }
+    answers = {"cpu-box": fleet.answers("cpu-box", environment={"kind": "venv", "path": str(home / "env")})}
+    result, reports = fleet.play("index", "-v", answers=answers, hosts={"cpu-box": MACHINES["cpu-box"]}, host_vars=host_vars)
+    assert result.code == 0, result.output
+    assert "/simple/llm-setup-wizard-standin/" in fleet.server.requests
+    assert (home / "env" / "bin" / "python").exists()
+    assert json.loads((reports / "cpu-box" / "report.json").read_text())["outcome"] == "ok"
+    # -v shows results: the install task's is hidden, because its URL holds a credential
+    assert "'no_log: true' was specified for this result" in result.output
+    assert SECRET not in result.output
+    again, _ = fleet.play("index", answers=answers, hosts={"cpu-box": MACHINES["cpu-box"]}, host_vars=host_vars)
+    assert again.code == 0 and again.recap()["cpu-box"]["changed"] == 0, again.output
+
+
 def _adhoc(fleet: Fleet, name: str, module: str, args: str, *extra: str) -> tuple[PlayResult, dict[str, Any]]:
     """One module on one `local` host through the real `ansible` command; its text output and result."""
     work = fleet.root / name

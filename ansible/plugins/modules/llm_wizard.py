@@ -19,6 +19,9 @@ description:
   - A rerun skips every step that is already done; the task then reports C(changed=false).
   - The module speaks only the wizard's command line (JSON events and exit codes), so any installed
     wizard version works.
+  - It runs as an action on the controller, which sends the answers to the host and starts the
+    wizard there through the connection; the wizard is the only process started on the host, which
+    needs no Python for Ansible, only a POSIX C(sh).
 author:
   - llm-setup-wizard contributors (@llm-setup-wizard)
 requirements:
@@ -42,8 +45,9 @@ options:
     type: path
   wizard:
     description:
-      - The command that runs the wizard on the host, split into words like a shell would (it is
-        never run through a shell), for example C(/opt/llm/venv/bin/llm-wizard) or C(python3 -m wizard).
+      - The command that runs the wizard on the host, split into words like a shell would, for example
+        C(/opt/llm/venv/bin/llm-wizard) or C(python3 -m wizard). Each word is passed on quoted, so
+        nothing in it is expanded but a leading C(~).
     type: str
     default: llm-wizard
   secrets:
@@ -153,135 +157,3 @@ problems:
   type: list
   elements: dict
 """
-
-import os
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.llmwizard.fleet.plugins.module_utils.wizard_cli import (
-    credentials, parse_events, without_key, wizard_argv)
-
-# The wizard's exit codes (its README, "Exit codes").
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_INVALID = 2
-EXIT_INTERRUPTED = 130
-READ_ONLY_KINDS = ("verify", "check")   # steps that inspect the environment and change nothing
-
-
-def render_plan(plan):
-    """The plan as short text, for diff mode."""
-    env = plan["environment"]
-    reused = ", reused" if env["reuse"] else ""
-    lines = ["environment: %s at %s (Python %s%s)" % (env["kind"], env["path"], env["python_version"], reused)]
-    for d in plan["decisions"]:
-        where = " from %s" % d["index_url"] if d["index_url"] else ""
-        lines.append("decision: %s -> %s%s: %s" % (d["framework"], d["variant"], where, d["why"]))
-    for i, s in enumerate(plan["steps"], 1):
-        lines.append("step %d: %s\n    $ %s" % (i, s["title"], " ".join(s["argv"])))
-    lines.extend("note: %s" % n for n in plan["notes"])
-    return "\n".join(lines) + "\n"
-
-
-def summarize(events, check_mode):
-    """The task's result from the event stream."""
-    by_kind = {}
-    for e in events:
-        by_kind.setdefault(e["event"], []).append(e)
-    plan = by_kind["plan"][-1]["plan"] if "plan" in by_kind else None
-    planned = plan["steps"] if plan else []
-    if check_mode:
-        steps = [dict(id=s["id"], kind=s["kind"], title=s["title"], status="planned") for s in planned]
-        changed = bool(plan) and not plan["environment"]["reuse"]
-    else:
-        meta = dict((s["id"], s) for s in planned)
-        steps = []
-        for e in by_kind.get("step_finished", []):
-            s = meta.get(e["step"], {})
-            steps.append(dict(id=e["step"], kind=s.get("kind"), title=s.get("title"), status=e["status"],
-                              exit_code=e["exit_code"], seconds=e["seconds"], reason=e["reason"]))
-        changed = any(s["status"] != "skipped" and s["kind"] not in READ_ONLY_KINDS for s in steps)
-    done = by_kind["done"][-1] if "done" in by_kind else {}
-    result = dict(changed=changed, plan=plan, steps=steps,
-                  checks=[without_key(e) for e in by_kind.get("check", [])],
-                  diagnoses=[without_key(e) for e in by_kind.get("diagnosis", [])],
-                  files=done.get("files", {}), environment=done.get("environment"), summary=done.get("summary"))
-    return result, by_kind.get("error", [])
-
-
-def invalid_message(errors, source):
-    """Invalid answers or a request no build can satisfy: every problem, where it is."""
-    if not errors:
-        return "the wizard refused the answers (exit code 2) without saying why"
-    error = errors[-1]
-    if error.get("problems"):
-        parts = ["%s: %s%s" % (p["path"], p["message"], " (%s)" % p["hint"] if p.get("hint") else "")
-                 for p in error["problems"]]
-        return "invalid answers in %s: %s" % (source, "; ".join(parts))
-    return error["message"] + (" (hint: %s)" % error["hint"] if error.get("hint") else "")
-
-
-def failure_message(result):
-    """A failed run: the diagnosis' cause and fix; else the failed steps and checks."""
-    errors = [d for d in result["diagnoses"] if d["severity"] == "error"] or result["diagnoses"]
-    if errors:
-        return " ".join("%s Fix: %s%s" % (d["cause"], d["fix"], " ($ %s)" % d["command"] if d.get("command") else "")
-                        for d in errors)
-    failed = ["step %s failed%s" % (s["id"], ": %s" % s["reason"] if s["reason"] else "")
-              for s in result["steps"] if s["status"] == "failed"]
-    failed += ["check %s failed: %s" % (c["check"], c["detail"]) for c in result["checks"] if not c["ok"]]
-    return "; ".join(failed) or "the wizard failed (exit code 1)"
-
-
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            answers=dict(type="dict"),
-            answers_file=dict(type="path"),
-            machine_file=dict(type="path"),
-            wizard=dict(type="str", default="llm-wizard"),
-            secrets=dict(type="dict", default={}, no_log=True),
-        ),
-        mutually_exclusive=[("answers", "answers_file")],
-        required_one_of=[("answers", "answers_file")],
-        supports_check_mode=True,
-    )
-    p = module.params
-    module.no_log_values.update(credentials(p["answers"]))
-    argv = wizard_argv(module, p["wizard"])
-    if p["answers"] is not None:
-        source = "the answers parameter"
-        answers_file = os.path.join(module.tmpdir, "answers.json")
-        fd = os.open(answers_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(module.jsonify(p["answers"]))
-    else:
-        source = answers_file = p["answers_file"]
-    argv += ["--answers", answers_file, "--json"]
-    if p["machine_file"]:
-        argv += ["--machine", p["machine_file"]]
-    if module.check_mode:
-        argv.append("--dry-run")
-    env = dict((str(k), str(v)) for k, v in p["secrets"].items())
-    rc, out, err = module.run_command(argv, environ_update=env)
-    try:
-        events = parse_events(out)
-    except ValueError as exc:
-        module.fail_json(msg=str(exc), exit_code=rc, stderr=err)
-    result, errors = summarize(events, module.check_mode)
-    result["exit_code"] = rc
-    if result["plan"] and module._diff:
-        result["diff"] = dict(prepared=render_plan(result["plan"]))
-    if rc == EXIT_OK:
-        module.exit_json(**result)
-    if rc == EXIT_INVALID:
-        result["problems"] = errors[-1].get("problems", []) if errors else []
-        module.fail_json(msg=invalid_message(errors, source), **result)
-    if rc == EXIT_FAILED:
-        module.fail_json(msg=failure_message(result), **result)
-    if rc == EXIT_INTERRUPTED:
-        module.fail_json(msg="the wizard was interrupted", **result)
-    module.fail_json(msg="the wizard exited with code %d: %s" % (rc, err.strip()[-2000:]), stderr=err, **result)
-
-
-if __name__ == "__main__":
-    main()
