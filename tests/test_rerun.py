@@ -57,3 +57,42 @@ def test_unchanged_env_skips_verification_and_a_hand_made_change_verifies_again(
     )
     added = _status(run())
     assert added["install"] == "skipped" and added["verify"] == "ok"  # nothing to install, but something changed
+
+
+def test_without_verification_an_unchanged_rerun_probes_nothing_and_a_change_is_probed(
+    index_server: IndexServer, pip_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wizard import engine
+    from wizard.events import StepFinished
+
+    info = probe_interpreter(PY or "", "pyenv")
+    assert info is not None
+    machine = write_json(
+        tmp_path / "m.json", msgspec.to_builtins(Machine(os="linux", arch="x86_64", disk_free_bytes=100 << 30, pythons=[info]))
+    )
+    target = tmp_path / "env"
+    a = write_json(
+        tmp_path / "a.json",
+        answers(
+            target, packages=["wizlab-gamma"], index={"url": index_server.url}, options={"upgrade_pip": False, "verify": False}
+        ),
+    )
+    env = wizard_env(pip_env, tmp_path / "state")
+    assert run_wizard("--answers", str(a), "--machine", str(machine), "--json", env=env).code == 0
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    probed: list[tuple[str, ...]] = []
+    real = engine._satisfied
+    monkeypatch.setattr(engine, "_satisfied", lambda py, reqs: probed.append(reqs) or real(py, reqs))
+
+    def rerun() -> dict[str, str]:
+        events: list[object] = []
+        assert engine.Execution(engine.prepare_files(a, machine), events.append).run() == 0
+        return {e.step: e.status for e in events if isinstance(e, StepFinished)}
+
+    assert rerun()["install"] == "skipped" and probed == []  # as the last successful run left it: nothing to ask
+    pip = [str(target / "bin" / "python"), "-m", "pip"]
+    subprocess.run([*pip, "uninstall", "-y", "-q", "wizlab-gamma"], check=True, env=pip_env, stdin=subprocess.DEVNULL)
+    assert rerun()["install"] == "ok" and probed  # changed by hand: the requirements are checked, and it reinstalls
+    probed.clear()
+    assert rerun()["install"] == "skipped" and probed == []

@@ -79,11 +79,12 @@ def preflight(prepared: Prepared) -> Plan:
     plan = prepared.plan
     check_find_links(prepared.answers)
     state = envs.read_state(Path(plan.target.path)) or {}
-    verified_at = rerun.last_passed(plan, state)
-    done = frozenset(s.id for s in plan.steps if s.kind == "pip" and _skip_reason(s, plan, state, verified_at))
+    settled = rerun.unchanged_since_success(plan, state)
+    done = frozenset(s.id for s in plan.steps if s.kind == "pip" and _skip_reason(s, plan, state, settled=settled))
     from wizard.catalog_check import newer_torch_soon  # httpx: only for a real run
 
-    newer = newer_torch_soon(prepared.catalog, _torch_index(prepared)) if "pytorch" in plan.frameworks else None
+    installs = any(s.kind == "pip" and s.id not in done for s in plan.steps)  # a rerun may install nothing
+    newer = newer_torch_soon(prepared.catalog, _torch_index(prepared)) if installs and "pytorch" in plan.frameworks else None
     resolution = resolve_plan(plan, skip=done)
     if any(d.variant == "cpu" for d in plan.decisions):
         gpu = cuda_in_cpu_request(resolution, [d.framework for d in plan.decisions if d.variant == "cpu"], prepared.machine.os)
@@ -145,15 +146,16 @@ def check_host(machine: Machine) -> None:
         )
 
 
-def _skip_reason(step: Step, plan: Plan, state: dict, verified_at: str | None = None) -> str | None:
+def _skip_reason(step: Step, plan: Plan, state: dict, verified_at: str | None = None, settled: bool = False) -> str | None:
     """Why a rerun can skip this step, or None to run it. `verified_at`: when verification last passed
-    on this very environment (wizard.rerun), so nothing installed since can have broken a requirement."""
+    on this very environment (wizard.rerun); `settled`: the environment is as the last successful run
+    left it. Either way nothing installed since can have broken a requirement, so none is probed."""
     if step.kind == "create" and plan.target.reuse:
         return "the environment exists; the wizard made it"
     if (
         step.kind == "pip"
         and _fingerprint(step) in state.get("steps", {})
-        and (verified_at or _satisfied(plan.target.env_python, step.requirements))
+        and (verified_at or settled or _satisfied(plan.target.env_python, step.requirements))
     ):
         return "already done, and every requirement is still satisfied"
     if step.kind in ("verify", "check") and verified_at:
@@ -277,12 +279,13 @@ class Execution:
     def _steps(self, plan: Plan, env: Path, log: RunLog, runner: Runner) -> int:
         state = envs.read_state(env) or {"created": False, "steps": {}}
         verified_at = None if self.force_verify else rerun.last_passed(plan, state)
+        settled = rerun.unchanged_since_success(plan, state)
         failed = changed = verified = False
         try:
             for i, step in enumerate(plan.steps, 1):
                 if failed or runner.cancelled:
                     break
-                reason = _skip_reason(step, plan, state, None if changed else verified_at)
+                reason = _skip_reason(step, plan, state, None if changed else verified_at, settled and not changed)
                 if reason:
                     self._skipped(step, i, len(plan.steps), reason)
                     continue
@@ -327,13 +330,14 @@ class Execution:
                     state["jupyter_kernel"] = jupyter.kernel_record(step)
                     envs.write_state(env, state)
             if (
-                verified
-                and not failed
+                not failed
                 and not runner.cancelled
                 and all(c.ok for c in self.record.checks)
                 and (state.get("created") or plan.target.kind == "existing")
             ):
-                envs.write_state(env, rerun.record_pass(plan, state))
+                after = rerun.record_success(plan, state, verified)
+                if after != state:  # an unchanged rerun writes nothing
+                    envs.write_state(env, after)
         except OSError as exc:  # disk full, a folder turned read-only: a failed run, with the reason
             failed = True
             self._emit(Error(f"cannot write {exc.filename or 'a file'}: {exc.strerror or exc}"))

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from wizard import atomic, proc
 from wizard.machine import PythonInfo
-from wizard.paths import env_meta_dir
+from wizard.paths import env_meta_dir, site_packages
 from wizard.problems import RequestError
 from wizard.pythons import probe_interpreter
 
@@ -135,7 +135,12 @@ def venv_version(env: Path) -> str | None:
 
 
 def pip_version(python: Path, timeout: float = 30.0) -> str | None:
-    """The pip installed in an environment (None when pip is missing), without importing pip."""
+    """The pip installed in an environment (None when pip is missing), without importing pip: its
+    dist-info folder in the environment's site-packages, else (a layout not found, e.g. a system
+    Python's dist-packages) asked of the interpreter."""
+    found = [d.name for site in site_packages(python.parent.parent) for d in site.glob("pip-*.dist-info")]
+    if len(found) == 1:
+        return found[0][len("pip-") : -len(".dist-info")]
     code = "import importlib.metadata as m\ntry: print(m.version('pip'))\nexcept Exception: print('')"
     out = proc.run([str(python), "-I", "-c", code], timeout)
     return (out.stdout.strip() or None) if out else None

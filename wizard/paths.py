@@ -68,3 +68,8 @@ def nearest_existing(path: Path) -> Path:
     while not p.exists() and p != p.parent:
         p = p.parent
     return p
+
+
+def site_packages(env: Path) -> list[Path]:
+    """An environment's site-packages folders (POSIX lib/pythonX.Y/, Windows Lib/)."""
+    return sorted([*env.glob("lib/python*/site-packages"), *env.glob("Lib/site-packages")])

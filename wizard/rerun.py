@@ -1,4 +1,5 @@
-"""Reruns that cost nothing: what a finished environment looked like when its verification last passed.
+"""Reruns that cost nothing: what a finished environment looked like when a run last succeeded on
+it, and when its verification last passed.
 
 The fingerprint covers what the checks depend on: the interpreter (resolved path, size, mtime), every
 installed distribution (the names and mtimes of the *.dist-info / *.egg-info folders in
@@ -15,13 +16,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from wizard.paths import site_packages
 from wizard.plan import Plan
 
 _DIST_SUFFIXES = (".dist-info", ".egg-info")
-
-
-def _site_packages(env: Path) -> list[Path]:
-    return sorted([*env.glob("lib/python*/site-packages"), *env.glob("Lib/site-packages")])
 
 
 def fingerprint(plan: Plan) -> str | None:
@@ -33,7 +31,7 @@ def fingerprint(plan: Plan) -> str | None:
     except OSError:
         return None
     h = hashlib.sha256(f"{py}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    for site in _site_packages(Path(t.path)):
+    for site in site_packages(Path(t.path)):
         try:
             entries = sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(site) if e.name.endswith(_DIST_SUFFIXES))
         except OSError:
@@ -53,7 +51,17 @@ def last_passed(plan: Plan, state: dict[str, Any]) -> str | None:
     return str(verified.get("at", "an earlier run"))
 
 
-def record_pass(plan: Plan, state: dict[str, Any]) -> dict[str, Any]:
-    """The state with this environment, as it is now, recorded as verified."""
-    at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return {**state, "verified": {"fingerprint": fingerprint(plan), "at": at}}
+def unchanged_since_success(plan: Plan, state: dict[str, Any]) -> bool:
+    """Whether the environment is exactly as the last successful run left it (with or without
+    verification): every install step that run completed is then still satisfied, with no probe."""
+    settled = state.get("settled")
+    return bool(settled) and settled == fingerprint(plan)
+
+
+def record_success(plan: Plan, state: dict[str, Any], verified: bool) -> dict[str, Any]:
+    """The state with this environment, as it is now, recorded as left by a successful run (and verified)."""
+    now = fingerprint(plan)
+    out = {**state, "settled": now}
+    if verified:
+        out["verified"] = {"fingerprint": now, "at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    return out
