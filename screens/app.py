@@ -95,8 +95,11 @@ class WizardApp(App[int]):
     """Owns the flow (FLOW, `advance`, `back`) and the session the screens fill; Escape goes back,
     the install screen cannot be left while pip runs, and Ctrl+Q asks first while it does."""
 
-    # The first screen's CSS too: one stylesheet pass before the first frame, not a restyle after it.
-    CSS_PATH = ["app.tcss", "welcome.tcss"]  # noqa: RUF012 - typed by App
+    # Every screen's CSS, read once before the first frame. A screen bringing a CSS file the app has not
+    # read makes Textual re-parse the whole stylesheet (every widget's default CSS too) and restyle every
+    # node as it is first shown; the screens keep their CSS_PATH, which then names files already read.
+    # Each file's rules are scoped to its screen's type, so reading them all up front changes no style.
+    CSS_PATH = ["app.tcss", *sorted(p.name for p in Path(__file__).parent.glob("*.tcss") if p.name != "app.tcss")]  # noqa: RUF012 - typed by App
     TITLE = "LLM environment setup"
     ENABLE_COMMAND_PALETTE = False
     # Below 80×24 every screen gets a class that shows "terminal too small" instead of its content.

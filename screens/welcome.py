@@ -31,8 +31,8 @@ KEYS = "Enter next · Esc back · Tab/Shift+Tab move · Space toggle · ↑↓ c
 class WelcomeScreen(WizardScreen):
     """The first screen: sets expectations so nothing later is a surprise."""
 
-    # welcome.tcss is loaded with the app's own CSS (screens/app.py): loading a screen's CSS restyles
-    # every widget, which the first frame should not pay for.
+    # welcome.tcss, like every screen's CSS, is read with the app's own (screens/app.py): loading a
+    # screen's CSS later restyles every widget, which the first frame and each Next should not pay for.
     PRIMARY_LABEL = "Set up a new environment"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "primary", "Set up"), Binding("m", "manage", "Manage environments")]
     BACK = False

@@ -341,12 +341,19 @@ def test_a_signal_during_detection_acts_at_once(sig: int, tmp_path: Path) -> Non
     """An interpreter on PATH that hangs (a broken NFS mount, a wrapper waiting for input): the probe
     would wait out its timeout; a signal ends it at once, with exit 130."""
     slow = tmp_path / "bin" / "python3"
+    probed = tmp_path / "probed"  # the wizard is in the middle of detection once the probe has started
     slow.parent.mkdir()
-    slow.write_text("#!/bin/sh\nsleep 30\n")
+    slow.write_text(f"#!/bin/sh\n: > '{probed}'\nsleep 30\n")
     slow.chmod(0o755)
     env = {**wizard_env(dict(os.environ), tmp_path / "state"), "PATH": f"{slow.parent}:{os.environ['PATH']}"}
     p = start_wizard("detect", env=env)
-    time.sleep(1.5)
+    deadline = time.monotonic() + 20
+    while not probed.exists() and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert probed.exists(), p.communicate(timeout=30)
+    # A signal at the very moment the probe starts was seen to be lost (exit 0 after the probe's
+    # timeout); a moment later it acts at once. Measured from the probe's start, not the wizard's.
+    time.sleep(0.5)
     start = time.monotonic()
     p.send_signal(sig)
     _, err = p.communicate(timeout=30)

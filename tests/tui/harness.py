@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from textual import events
 from textual.clock import MockClock
+from textual.keys import _character_to_key
 from textual.pilot import Pilot
 
 from screens.app import FLOW, ExecutionFactory, WizardApp, create_app
@@ -228,6 +230,31 @@ async def enter_until(pilot: Pilot[Any], app: WizardApp, name: str) -> None:
             await wait_for(pilot, lambda: app.session.prepared is not None)
         await pilot.press("enter")
     await wait_for(pilot, on_screen(app, name))
+
+
+async def start_at(pilot: Pilot[Any], app: WizardApp, name: str) -> None:
+    """Open the flow at screen `name` for a test about that screen: the stages before it are pushed
+    and mounted in order (so each mount's work is done, the hardware screen hands over the machine,
+    and Escape goes back through them) without each being painted and pressed through. Accepting a
+    prefilled screen changes no answer (test_enter_through_every_screen_performs_the_prefilled_setup
+    walks the flow by Enter), so the session is what `enter_until` leaves. Not past the review: its
+    plan is started when it shows."""
+    names = [stage.screen for stage in FLOW]
+    assert names.index(name) <= names.index("ReviewScreen")
+    current = names.index(type(app.screen).__name__)
+    for stage in FLOW[current + 1 : names.index(name) + 1]:
+        await app.push_screen(stage.load()())
+    await wait_for(pilot, on_screen(app, name))
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    """Type `text` into the focused widget: a key event per character, as `pilot.press(*text)` sends,
+    queued at once and waited for once, instead of letting the app go idle after every key."""
+    for char in text:
+        key = events.Key(char if char.isalnum() else _character_to_key(char), char)
+        key.set_sender(pilot.app)
+        pilot.app.post_message(key)
+    await pilot.pause()
 
 
 def on_screen(app: WizardApp, name: str) -> Callable[[], bool]:

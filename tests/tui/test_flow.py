@@ -26,12 +26,12 @@ from .harness import (
     MACHINE,
     SIZE,
     Gates,
-    enter_until,
     flat_text,
     make_app,
     on_screen,
     plain,
     screen_text,
+    start_at,
     wait_for,
     write_answers,
 )
@@ -46,7 +46,7 @@ def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def _to_install(pilot: Pilot[Any], app: WizardApp) -> None:
     """Enter through every screen before the review, then the review."""
-    await enter_until(pilot, app, "ReviewScreen")
+    await start_at(pilot, app, "ReviewScreen")
     await wait_for(pilot, lambda: app.session.prepared is not None)
     await pilot.press("enter")
     assert app.install_worker is not None
@@ -227,7 +227,7 @@ async def test_location_is_checked_as_it_is_typed(tmp_path: Path, monkeypatch: p
     (tmp_path / "file").write_text("x")
     app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "new")))
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "EnvironmentScreen")
+        await start_at(pilot, app, "EnvironmentScreen")
         field = app.screen.query_one("#location", Input)
 
         async def typed(text: str) -> str:
@@ -263,7 +263,7 @@ async def test_frameworks_that_cannot_run_here_are_disabled_with_the_reason(tmp_
         write_answers(tmp_path / "a.json", str(tmp_path / "e"), profile=None, frameworks=["numpy"], packages=[]), machine=only_310
     )
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "FrameworksScreen")
+        await start_at(pilot, app, "FrameworksScreen")
         lst = app.screen.query_one("#frameworks")
         assert "✗ JAX          unavailable" in str(lst.get_option("jax").prompt)
         assert "JAX cannot run on Python 3.10 (Pythons that work for this selection: 3.11" in app.screen.available["jax"].problem
@@ -298,7 +298,7 @@ async def test_a_plan_the_engine_refuses_shows_why_and_offers_back(tmp_path: Pat
     env = tmp_path / "e"
     app = make_app(write_answers(tmp_path / "a.json", str(env)))
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "FrameworksScreen")
+        await start_at(pilot, app, "FrameworksScreen")
         env.mkdir()  # the folder fills up after the environment screen approved it
         (env / "notes.txt").write_text("x")
         await pilot.press("enter")
@@ -316,7 +316,7 @@ async def test_a_python_no_interpreter_here_matches_is_refused_on_the_frameworks
         )
     )
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "FrameworksScreen")
+        await start_at(pilot, app, "FrameworksScreen")
         await pilot.press("enter")
         await pilot.pause()
         assert on_screen(app, "FrameworksScreen")()

@@ -28,6 +28,8 @@ from .harness import (
     on_screen,
     plain,
     screen_text,
+    start_at,
+    type_text,
     wait_for,
     write_answers,
 )
@@ -87,7 +89,7 @@ class Downloading:
 
 
 async def _at_install(pilot: Pilot[Any], app: WizardApp) -> None:
-    await enter_until(pilot, app, "ReviewScreen")
+    await start_at(pilot, app, "ReviewScreen")
     await wait_for(pilot, lambda: app.session.prepared is not None)
     await pilot.press("enter")
     await wait_for(pilot, on_screen(app, "InstallScreen"))
@@ -129,7 +131,7 @@ async def test_keys_do_nothing_while_the_terminal_is_too_small_except_quit(tmp_p
     gates = Gates()
     app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e")), execution_factory=gates.factory)
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "ReviewScreen")
+        await start_at(pilot, app, "ReviewScreen")
         await wait_for(pilot, lambda: app.session.prepared is not None)
         await pilot.resize_terminal(79, 24)
         await pilot.pause()
@@ -151,7 +153,7 @@ async def test_finishing_leaves_the_summary_in_the_terminal(tmp_path: Path) -> N
     gates.release_all()
     app = make_app(write_answers(tmp_path / "a.json", str(env)), execution_factory=gates.factory)
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "ReviewScreen")
+        await start_at(pilot, app, "ReviewScreen")
         await wait_for(pilot, lambda: app.session.prepared is not None)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.session.run.done is not None)
@@ -173,7 +175,7 @@ async def test_quitting_before_an_install_says_nothing_changed(tmp_path: Path) -
 async def test_a_picked_interpreter_is_saved_as_a_version_request(tmp_path: Path) -> None:
     app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e")))
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "EnvironmentScreen")
+        await start_at(pilot, app, "EnvironmentScreen")
         pythons = app.screen.query_one("#python", ChoiceList)
         pythons.focus()
         pythons.highlighted = pythons.get_option_index("py-1")
@@ -193,7 +195,7 @@ async def test_a_typed_interpreter_path_stays_a_path(tmp_path: Path) -> None:
         )
     )
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "EnvironmentScreen")
+        await start_at(pilot, app, "EnvironmentScreen")
         assert "As in the answers: /opt/python/bin/python3.12" in screen_text(app)
         app.screen.keep_choices()
         assert app.session.answers.environment.python == "/opt/python/bin/python3.12"
@@ -206,7 +208,7 @@ async def test_conda_is_greyed_out_with_the_reason_when_there_is_no_conda(
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e")))
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "EnvironmentScreen")
+        await start_at(pilot, app, "EnvironmentScreen")
         kinds = app.screen.query_one("#kind", ChoiceList)
         conda = kinds.get_option("conda")
         assert conda.disabled and "New conda (unavailable)" in str(conda.prompt)
@@ -219,18 +221,18 @@ async def test_conda_is_greyed_out_with_the_reason_when_there_is_no_conda(
 async def test_typing_in_the_folder_field_replaces_the_default(tmp_path: Path) -> None:
     app = make_app(None)
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "EnvironmentScreen")
+        await start_at(pilot, app, "EnvironmentScreen")
         await pilot.press("tab", "tab")  # from the button round to the kind list, then the folder
         field = app.screen.query_one("#location", Input)
         assert field.has_focus and field.value == "~/envs/llm"
-        await pilot.press(*str(tmp_path / "mine"))
+        await type_text(pilot, str(tmp_path / "mine"))
         assert field.value == str(tmp_path / "mine")
 
 
 async def test_ticked_and_unticked_frameworks_differ_without_colour(tmp_path: Path) -> None:
     app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e"), profile=None, frameworks=["numpy"], packages=[]))
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "FrameworksScreen")
+        await start_at(pilot, app, "FrameworksScreen")
         lst = app.screen.query_one("#frameworks", MultiChoiceList)
         assert str(lst.get_option("numpy").prompt).startswith("✓ NumPy")
         assert str(lst.get_option("pandas").prompt).startswith("· pandas")
@@ -240,7 +242,7 @@ async def test_ticked_and_unticked_frameworks_differ_without_colour(tmp_path: Pa
 async def test_the_default_profile_suits_the_machine(machine: Path, profile: str) -> None:
     app = make_app(None, machine=machine)
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "FrameworksScreen")
+        await start_at(pilot, app, "FrameworksScreen")
         assert app.session.answers.profile == profile
         assert app.screen.profile() == profile
 
@@ -248,7 +250,7 @@ async def test_the_default_profile_suits_the_machine(machine: Path, profile: str
 async def test_escape_keeps_the_choices_of_the_screen_it_leaves(tmp_path: Path) -> None:
     app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e"), profile=None, frameworks=["numpy"], packages=[]))
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "FrameworksScreen")
+        await start_at(pilot, app, "FrameworksScreen")
         lst = app.screen.query_one("#frameworks", MultiChoiceList)
         lst.focus()
         lst.highlighted = lst.get_option_index("pandas")
@@ -269,7 +271,7 @@ async def test_escape_keeps_the_choices_of_the_screen_it_leaves(tmp_path: Path) 
 async def test_the_options_change_the_plan(tmp_path: Path) -> None:
     app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e")))
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "OptionsScreen")
+        await start_at(pilot, app, "OptionsScreen")
         accelerators = app.screen.query_one("#accelerator", ChoiceList)
         accelerators.focus()
         accelerators.highlighted = accelerators.get_option_index("cpu")
@@ -298,7 +300,7 @@ async def test_the_options_change_the_plan(tmp_path: Path) -> None:
 async def test_review_shows_the_verify_step_in_words_and_explains_the_seeds(tmp_path: Path) -> None:
     app = make_app(write_answers(tmp_path / "a.json", str(tmp_path / "e")))
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "ReviewScreen")
+        await start_at(pilot, app, "ReviewScreen")
         await wait_for(pilot, lambda: app.session.prepared is not None)
         text = plain(app.screen.query_one("#plan", Static).content)
         assert "SPEC: imports torch, transformers" in " ".join(text.split()) and '{"frameworks"' not in text
@@ -310,7 +312,7 @@ async def test_after_a_cancel_every_message_is_true(tmp_path: Path) -> None:
     gates = Gates()
     app = make_app(write_answers(tmp_path / "a.json", str(env)), execution_factory=gates.factory)
     async with app.run_test(size=SIZE) as pilot:
-        await enter_until(pilot, app, "ReviewScreen")
+        await start_at(pilot, app, "ReviewScreen")
         await wait_for(pilot, lambda: app.session.prepared is not None)
         await pilot.press("enter")
         gates.release("create-venv")

@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from screens.app import WizardApp
 from screens.install import InstallScreen
 
-from .harness import REPO, Gates, enter_until, make_app, wait_for
+from .harness import REPO, Gates, make_app, start_at, wait_for
 
 PREFILL = Path("tests/data/tui-answers.json")  # relative: the screens show paths as they were given
 MACHINE = Path("tests/data/tui-machine.json")
@@ -50,7 +50,7 @@ class Scene:
         """Enter on each screen until `screen` (for the install: until its run has started)."""
 
         async def run_before(pilot: Pilot[Any]) -> None:
-            await enter_until(pilot, self.app, "ReviewScreen" if screen == "InstallScreen" else screen)
+            await start_at(pilot, self.app, "ReviewScreen" if screen == "InstallScreen" else screen)
             if screen in ("ReviewScreen", "InstallScreen"):
                 await wait_for(pilot, lambda: self.app.session.prepared is not None)
             if screen == "InstallScreen":
