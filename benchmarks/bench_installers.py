@@ -97,7 +97,7 @@ def wheelhouse(python: str, stack: str, env: dict[str, str]) -> Path:
 def timed(argv: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
     subprocess.run(
-        argv, check=True, env=env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        argv, check=True, env=env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )
     return time.perf_counter() - start
 
@@ -142,12 +142,21 @@ class Bench:
                     **({"profile": profile} if profile else {"frameworks": frameworks}),
                     "accelerator": "cpu",
                     "index": {"find_links": [str(self.house)], "offline": True},
-                    # the raw commands register no kernel: only the whole setup (verify) does
-                    "options": {"upgrade_pip": False, "verify": verify, "installer": installer, "jupyter_kernel": verify},
+                    # the raw commands register no kernel; the whole setup (verify) does, as by default
+                    "options": {
+                        "upgrade_pip": False,
+                        "verify": verify,
+                        "installer": installer,
+                        **({} if verify else {"jupyter_kernel": False}),
+                    },
                 }
             )
         )
-        return timed([sys.executable, "-m", "wizard", "--answers", str(answers), "--json", *extra], self.run_env())
+        try:
+            return timed([sys.executable, "-m", "wizard", "--answers", str(answers), "--json", *extra], self.run_env())
+        except subprocess.CalledProcessError as exc:
+            ended = [e for e in (exc.stdout or b"").decode().splitlines() if '"event": "done"' in e or '"ok": false' in e]
+            raise SystemExit(f"the wizard failed (exit {exc.returncode}): {' '.join(ended)[-2000:]}") from None
 
     def raw_uv(self, _: int) -> float:
         target, env = self.path("uv"), self.run_env()
