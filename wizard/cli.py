@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -269,11 +271,18 @@ def _cancel_on_signals(cancel: Callable[[], None]) -> Iterator[None]:
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
-    """Before a run has started (detection, planning): end the probes at once, then leave (exit 130)."""
+    """Before a run has started (detection, planning): end the probes at once, then leave (exit 130)
+    from the handler itself. Not by raising KeyboardInterrupt into whatever the main thread was
+    doing: raised inside an import, it can leave that module's import lock held, and a probe thread
+    importing the same module then waits forever (seen: `detect` hung on Ctrl-C during pynvml's
+    import). Nothing has been created yet; files are only ever replaced whole (wizard.atomic)."""
     from wizard import proc
 
     proc.cancel_all(close=True)
-    raise KeyboardInterrupt
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    os.write(2, b"interrupted\n")
+    os._exit(EXIT_INTERRUPTED)
 
 
 @contextmanager

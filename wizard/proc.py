@@ -52,9 +52,17 @@ def spawn(argv: list[str], env: dict[str, str] | None = None, stdin: str | None 
             proc = subprocess.Popen(
                 argv, stdin=data, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, **_group_kwargs()
             )
+    _track(proc)
+    return proc
+
+
+def _track(proc: subprocess.Popen[bytes]) -> None:
+    """Add a started child to the live set; one that started as cancel_all(close=True) ran (after its
+    look at the set) is ended here, so no child outlives a cancel."""
     with _live_lock:
         _live.add(proc)
-    return proc
+    if _closed.is_set():
+        signal_group(proc, KILL)
 
 
 def end(proc: subprocess.Popen[bytes]) -> None:
@@ -80,8 +88,7 @@ def run(argv: list[str], timeout: float, env: dict[str, str] | None = None, stdi
         )
     except (OSError, ValueError):
         return None
-    with _live_lock:
-        _live.add(proc)
+    _track(proc)
     try:
         out, err = proc.communicate(stdin, timeout=timeout)
     except subprocess.TimeoutExpired:
