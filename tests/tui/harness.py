@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -180,9 +181,11 @@ def make_app(
     return create_app(prefill, machine, **kwargs)
 
 
-async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 5.0) -> None:
-    """Let the app run until `predicate()` holds: worker threads report asynchronously."""
-    for _ in range(int(timeout / 0.02)):
+async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 15.0) -> None:
+    """Let the app run until `predicate()` holds: worker threads report asynchronously. The limit
+    only matters when the test fails; a loaded machine (a parallel run) needs a generous one."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         if predicate():
             await pilot.pause()  # and let the screen repaint what made it true
             return
