@@ -98,15 +98,15 @@ def _pip_config_files() -> list[Path]:
 
 def pip_config() -> dict[str, str]:
     """What pip would use here, asked of pip (the wizard's own: same files, same variables). Asking
-    costs pip's start-up (0.4 s), so when no file pip reads exists and no PIP_* variable names a
-    setting passed on to uv, the answer is known to be empty without asking."""
+    costs pip's start-up (0.4 s), so when no file pip reads exists, the answer is known without
+    asking: the PIP_* variables of the settings passed on to uv, as pip reads them."""
     config_file = os.environ.get("PIP_CONFIG_FILE")
     files = [Path(config_file)] if config_file and config_file != os.devnull else []
     if config_file != os.devnull:
         files += _pip_config_files()
-    keys = {*_AS_OPTION, *_AS_ENV, "no-index"}
-    if not any(f.is_file() for f in files) and not any(f"PIP_{k.upper().replace('-', '_')}" in os.environ for k in keys):
-        return {}
+    if not any(f.is_file() for f in files):
+        keys = (*_AS_OPTION, *_AS_ENV, "no-index")
+        return {k: os.environ[var] for k in keys if (var := "PIP_" + k.upper().replace("-", "_")) in os.environ}
     done = proc.run([sys.executable, "-m", "pip", "config", "list"], 60, env=child_env())
     return parse_pip_config(done.stdout) if done is not None else {}
 
