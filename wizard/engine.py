@@ -81,10 +81,13 @@ def preflight(prepared: Prepared) -> Plan:
     state = envs.read_state(Path(plan.target.path)) or {}
     settled = rerun.unchanged_since_success(plan, state)
     done = frozenset(s.id for s in plan.steps if s.kind == "pip" and _skip_reason(s, plan, state, settled=settled))
-    from wizard.catalog_check import newer_torch_soon  # httpx: only for a real run
+    newer = None
+    if "pytorch" in plan.frameworks and any(
+        s.kind == "pip" and s.id not in done for s in plan.steps
+    ):  # a rerun may install nothing
+        from wizard.catalog_check import newer_torch_soon  # httpx: only when torch is installed
 
-    installs = any(s.kind == "pip" and s.id not in done for s in plan.steps)  # a rerun may install nothing
-    newer = newer_torch_soon(prepared.catalog, _torch_index(prepared)) if installs and "pytorch" in plan.frameworks else None
+        newer = newer_torch_soon(prepared.catalog, _torch_index(prepared))
     resolution = resolve_plan(plan, skip=done)
     if any(d.variant == "cpu" for d in plan.decisions):
         gpu = cuda_in_cpu_request(resolution, [d.framework for d in plan.decisions if d.variant == "cpu"], prepared.machine.os)
