@@ -7,12 +7,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import msgspec
 import pytest
 
 from support.index_server import IndexServer
-from support.wizard_cli import answers, pyenv_python, run_wizard, wizard_env, write_json
-from wizard.machine import Machine
+from support.wizard_cli import answers, host_machine_file, pyenv_python, run_wizard, wizard_env, write_json
 from wizard.pythons import probe_interpreter
 
 PY = pyenv_python("3.12") or pyenv_python("3.13")
@@ -24,14 +22,17 @@ def _status(r) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {e["step"]: e["status"] for e in r.of("step_finished")}
 
 
-def test_unchanged_env_skips_verification_and_a_hand_made_change_verifies_again(
-    index_server: IndexServer, pip_env: dict[str, str], tmp_path: Path
-) -> None:
+@pytest.fixture
+def machine(tmp_path: Path) -> Path:
+    """A machine file naming pyenv's interpreter, so runs skip detection."""
     info = probe_interpreter(PY or "", "pyenv")
     assert info is not None
-    machine = write_json(
-        tmp_path / "m.json", msgspec.to_builtins(Machine(os="linux", arch="x86_64", disk_free_bytes=100 << 30, pythons=[info]))
-    )
+    return host_machine_file(tmp_path / "m.json", [info])
+
+
+def test_unchanged_env_skips_verification_and_a_hand_made_change_verifies_again(
+    index_server: IndexServer, pip_env: dict[str, str], tmp_path: Path, machine: Path
+) -> None:
     target = tmp_path / "env"
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-gamma"], index={"url": index_server.url}))
     env = wizard_env(pip_env, tmp_path / "state")
@@ -60,16 +61,11 @@ def test_unchanged_env_skips_verification_and_a_hand_made_change_verifies_again(
 
 
 def test_without_verification_an_unchanged_rerun_probes_nothing_and_a_change_is_probed(
-    index_server: IndexServer, pip_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    index_server: IndexServer, pip_env: dict[str, str], tmp_path: Path, machine: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from wizard import engine
     from wizard.events import StepFinished
 
-    info = probe_interpreter(PY or "", "pyenv")
-    assert info is not None
-    machine = write_json(
-        tmp_path / "m.json", msgspec.to_builtins(Machine(os="linux", arch="x86_64", disk_free_bytes=100 << 30, pythons=[info]))
-    )
     target = tmp_path / "env"
     a = write_json(
         tmp_path / "a.json",

@@ -14,18 +14,17 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import msgspec
 import pytest
 from textual.widgets import Log
 
 from screens.install import InstallScreen
 from screens.review import ReviewScreen
 from support.index_server import IndexServer
-from support.wizard_cli import pyenv_python, run_wizard, wizard_env
+from support.wizard_cli import host_machine_file, pyenv_python, run_wizard, wizard_env
 from wizard.advice import replay_command
 from wizard.answers import effective_answers, load_answers
 from wizard.catalog import load_catalog
-from wizard.machine import Cpu, Machine, load_machine
+from wizard.machine import load_machine
 from wizard.pythons import probe_interpreter
 
 from .harness import REPO, SIZE, enter_until, make_app, on_screen, wait_for
@@ -40,18 +39,7 @@ def real_machine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     info = probe_interpreter(BASE_PYTHON, "test")
     if info is None or not info.venv_ok:
         pytest.skip(f"{BASE_PYTHON} cannot make a venv")
-    m = Machine(
-        os="linux",
-        arch="x86_64",
-        cpu=Cpu(model="test", cores=2),
-        memory_bytes=8 << 30,
-        disk_free_bytes=100 << 30,
-        pythons=[info],
-        sources={"*": "TUI test machine file"},
-    )
-    path = tmp_path_factory.mktemp("machine") / "machine.json"
-    path.write_bytes(msgspec.json.encode(m))
-    return path
+    return host_machine_file(tmp_path_factory.mktemp("machine") / "machine.json", [info], "TUI test machine file")
 
 
 @pytest.fixture
