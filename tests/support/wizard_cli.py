@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -48,10 +49,24 @@ def wizard_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "wizard", *args]
 
 
+def _as_from_a_shell() -> None:
+    """In the child: Ctrl-C's signal as an interactive shell leaves it. A test run started in the
+    background (`cmd &` in a script) ignores SIGINT, and the wizard rightly keeps a signal it
+    finds ignored, so a test that signals it must not inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_wizard(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     """The wizard as a running process with its output in pipes, for tests that watch or signal it mid-run."""
     return subprocess.Popen(
-        wizard_argv(*args), env=env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        wizard_argv(*args),
+        env=env,
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_as_from_a_shell,
     )
 
 

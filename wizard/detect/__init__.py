@@ -16,7 +16,8 @@ import os
 import platform
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout  # not the builtin before Python 3.11
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -60,15 +61,26 @@ def detect_machine(target: Path | None = None, probe_pythons: bool = True, *, ro
         m.memory_bytes = fact("memory_bytes", _memory, 0)
         m.disk_free_bytes = fact("disk_free_bytes", lambda: _disk_free(target or Path.cwd()), None)
         m.mps = fact("mps", lambda: (os_name == "darwin" and arch == "arm64", "platform"), False)
-        m.nvidia = fact("nvidia", nvidia.result, None)
-        m.rocm = fact("rocm", rocm.result, None)
-        m.intel = fact("intel", intel.result, None)
+        m.nvidia = fact("nvidia", lambda: _awaited(nvidia), None)
+        m.rocm = fact("rocm", lambda: _awaited(rocm), None)
+        m.intel = fact("intel", lambda: _awaited(intel), None)
         if pythons is not None:
             m.pythons = fact(
-                "pythons", lambda: (pythons.result(), "interpreter probes: PATH, pyenv, conda, uv, usual install folders"), []
+                "pythons", lambda: (_awaited(pythons), "interpreter probes: PATH, pyenv, conda, uv, usual install folders"), []
             )
     m.sources = sources
     return m
+
+
+def _awaited(future: Future[T]) -> T:
+    """A probe's result, waited for in short slices. The kernel may hand Ctrl-C's signal to a probe
+    thread; Python then runs the handler only when the main thread next runs bytecode, so the main
+    thread must not sleep on one lock until the slowest probe ends (a hung interpreter: its timeout)."""
+    while True:
+        try:
+            return future.result(timeout=0.05)
+        except FutureTimeout:
+            continue
 
 
 def _os() -> tuple[OsName, str]:
