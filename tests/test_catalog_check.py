@@ -136,7 +136,7 @@ def test_a_real_runs_preflight_notes_a_torch_newer_than_the_catalog_on_its_index
     from support.wizard_cli import answers, write_json
     from wizard import engine
 
-    monkeypatch.setattr(engine, "resolve_plan", lambda plan, skip: ())  # the resolution itself is tested in test_preflight
+    monkeypatch.setattr("wizard.resolve.resolve_plan", lambda plan, skip: ())  # the resolution itself is tested in test_preflight
     current_index(tmp_path / "idx")
     a = write_json(tmp_path / "a.json", answers(tmp_path / "env", frameworks=["pytorch"], accelerator="cpu"))
     with IndexServer(tmp_path / "idx") as server:

@@ -21,7 +21,6 @@ from wizard import envs, jupyter, proc, registry, rerun, vscode
 from wizard.answers import Answers, load_answers
 from wizard.atomic import write_text
 from wizard.catalog import Catalog, load_catalog
-from wizard.diagnose import diagnose, observe
 from wizard.events import Check, Diagnosis, Done, Emit, Error, Event, PlanReady, StepFinished, StepStarted
 from wizard.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 from wizard.lock import EnvLock
@@ -32,7 +31,6 @@ from wizard.planner import make_plan
 from wizard.preflight import check_find_links
 from wizard.problems import RequestError
 from wizard.report import RunRecord, StepRecord, report_dict, write_env_files
-from wizard.resolve import cuda_in_cpu_request, resolve_plan, source_builds
 from wizard.runner import RunLog, Runner
 from wizard.uv import pip_config, with_pip_config
 from wizard.verify import no_checks, pip_check
@@ -76,6 +74,8 @@ def preflight(prepared: Prepared) -> Plan:
     """The plan with pip's resolution of every install step a rerun will not skip (wizard.resolve):
     exact versions, for the review and the report. RequestError when a requirement does not resolve,
     or a CPU request would get a GPU build of torch. Source builds become plan notes."""
+    from wizard.resolve import cuda_in_cpu_request, resolve_plan, source_builds  # a real run's: not --dry-run's
+
     plan = prepared.plan
     check_find_links(prepared.answers)
     state = envs.read_state(Path(plan.target.path)) or {}
@@ -379,6 +379,8 @@ class Execution:
 
     def _diagnose(self) -> None:
         """Explain what failed (or looks wrong) from the checks, the machine and the failed steps' output."""
+        from wizard.diagnose import diagnose, observe  # after a run: not --dry-run's
+
         p, rec = self.prepared, self.record
         output = [line for s in rec.steps if s.status == "failed" for line in s.tail]
         obs = observe(rec.checks, p.machine, p.catalog, p.plan.target.env_python, p.plan.target.python_version, output)
