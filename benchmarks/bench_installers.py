@@ -54,6 +54,7 @@ def clean_env(tmp: Path) -> dict[str, str]:
         PYTHONPATH=str(REPO),
         UV_CACHE_DIR=str(BENCH / "uv-cache"),
         WIZARD_STATE_DIR=str(tmp / "state"),
+        JUPYTER_DATA_DIR=str(tmp / "jupyter"),  # the kernels the runs register go with the temporary folder
         UV_NO_CONFIG="1",
     )
     return env

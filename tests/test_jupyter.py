@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,12 +44,14 @@ def test_the_kernel_step_is_planned_when_jupyter_is_chosen_or_asked_for(
         packages=packages,
         options=Options(jupyter_kernel=option),
     )
-    ids = [s.id for s in make_plan(a, MACHINE, load_catalog()).steps]
-    assert ("jupyter-kernel" in ids) is wanted and ("kernel-check" in ids) is wanted
+    steps = {s.id: s for s in make_plan(a, MACHINE, load_catalog()).steps}
+    kernel = json.loads(steps["verify"].stdin or "{}").get("kernel")
+    assert ("jupyter-kernel" in steps) is wanted and bool(kernel) is wanted
     if wanted:
-        assert ids.index("jupyter-kernel") < ids.index("verify") < ids.index("kernel-check")
-        step = next(s for s in make_plan(a, MACHINE, load_catalog()).steps if s.id == "jupyter-kernel")
-        assert step.argv[-4:] == ("--name", "my-env", "--display-name", "Python (my env)")
+        assert list(steps).index("jupyter-kernel") < list(steps).index("verify")
+        assert steps["jupyter-kernel"].argv[-4:] == ("--name", "my-env", "--display-name", "Python (my env)")
+        imports = [m for f in a.frameworks for m in load_catalog().frameworks[f].imports]
+        assert kernel == {"name": "my-env", "imports": imports}  # the verification starts it and imports these
 
 
 @pytest.fixture(scope="session")
@@ -99,6 +102,21 @@ def test_kernel_registered_started_unique_and_removed_with_the_environment(
     assert json.loads((data / "kernels" / "llm-2" / "kernel.json").read_text())["argv"][0] == str(second.path / "bin" / "python")
 
     from support.wizard_cli import run_wizard
+
+    def doctor_kernel_check() -> dict[str, Any]:
+        rows = [
+            json.loads(line)
+            for line in run_wizard("doctor", "--env", str(first.path), "--json", env=first.env).stdout.splitlines()
+        ]
+        return next(r for r in rows if r.get("check") == "jupyter kernel llm")
+
+    assert doctor_kernel_check()["ok"]  # doctor starts the kernel the wizard registered
+    kernel_json = data / "kernels" / "llm" / "kernel.json"
+    original = kernel_json.read_text()
+    kernel_json.write_text(original.replace(str(first.path / "bin" / "python"), str(second.path / "bin" / "python")))
+    wrong = doctor_kernel_check()  # the kernel's name now leads to the other environment's Python
+    assert not wrong["ok"] and "not this environment" in wrong["detail"], wrong
+    kernel_json.write_text(original)
 
     rows = [json.loads(line) for line in run_wizard("list", "--json", env=first.env).stdout.splitlines()]
     assert [r["kernel"] for r in rows] == ["llm"]  # each test run has its own state dir

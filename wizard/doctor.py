@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from wizard import envs
 from wizard.catalog import load_catalog
@@ -45,6 +46,16 @@ def open_environment(path: Path) -> tuple[Path, PythonInfo]:
         raise RequestError(f"--env {path}: {problem}")
     env = user_path(str(path))
     return env, envs.existing_interpreter(env, "give the folder that holds pyvenv.cfg or conda-meta/")
+
+
+def _registered_kernel(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The Jupyter kernel the wizard registered for this environment, while its spec is still there:
+    the verification starts it (and imports nothing more, as doctor does not know what was chosen)."""
+    kernel = (state or {}).get("jupyter_kernel") or {}
+    name, folder = kernel.get("name"), kernel.get("dir")
+    if isinstance(name, str) and isinstance(folder, str) and (Path(folder) / "kernel.json").is_file():
+        return {"name": name, "imports": []}
+    return None
 
 
 @dataclass
@@ -81,10 +92,11 @@ class Doctor:
     def run(self) -> int:
         started = datetime.now(timezone.utc)
         catalog = load_catalog()
-        made_by_wizard = envs.read_state(self.env) is not None
+        state = envs.read_state(self.env)
+        made_by_wizard = state is not None
         logs = state_dir() / "logs"
         log = RunLog(logs / f"doctor-{started.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log")
-        spec = verify_spec(catalog, catalog.frameworks, [], self.machine, {}, only_installed=True)
+        spec = verify_spec(catalog, catalog.frameworks, [], self.machine, {}, True, _registered_kernel(state))
         steps = verification_steps(self.python.path, spec, read_only=True)
         self.runner = runner = Runner(log, self._emit)
         if self.cancelled:

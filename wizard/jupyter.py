@@ -1,5 +1,6 @@
 """The environment as a Jupyter kernel: registered for the user by the environment's own ipykernel,
-proved by starting it through jupyter_client, and removed with the environment.
+proved by the verification starting it through jupyter_client (probes/probe_kernel.py), and removed
+with the environment.
 
 Jupyter finds user kernels in `<Jupyter data dir>/kernels/<name>/kernel.json`; the name is the
 environment folder's, made unique against kernels of other environments.
@@ -16,7 +17,6 @@ from pathlib import Path
 
 from wizard.plan import Step
 
-KERNEL_PROBE = Path(__file__).parent / "probes" / "kernel_probe.py"
 JUPYTER_PACKAGES = frozenset({"jupyter", "jupyterlab", "notebook", "ipykernel"})
 
 
@@ -69,26 +69,16 @@ def kernel_name(env: Path, env_python: str) -> str:
     raise RuntimeError("no free kernel name")  # pragma: no cover - a thousand kernels of one name
 
 
-def steps(env: Path, env_python: str, imports: list[str]) -> list[Step]:
-    """Register the kernel, then start it and import the chosen frameworks in it."""
-    name = kernel_name(env, env_python)
+def register_step(name: str, env: Path, env_python: str) -> Step:
+    """Register the kernel; the verification's kernel group then starts it (verify.verify_spec's kernel)."""
     display = f"Python ({env.name})"
-    return [
-        Step(
-            "jupyter-kernel",
-            "kernel",
-            f"Register the Jupyter kernel {name!r}",
-            f"Jupyter and VS Code notebooks list it as {display!r}; it runs this environment's Python.",
-            (env_python, "-m", "ipykernel", "install", "--user", "--name", name, "--display-name", display),
-        ),
-        Step(
-            "kernel-check",
-            "verify",
-            "Start the kernel and import the frameworks in it",
-            "Proves the kernel starts through jupyter_client and runs this environment, not another Python.",
-            (env_python, "-I", str(KERNEL_PROBE), name, json.dumps(imports)),
-        ),
-    ]
+    return Step(
+        "jupyter-kernel",
+        "kernel",
+        f"Register the Jupyter kernel {name!r}",
+        f"Jupyter and VS Code notebooks list it as {display!r}; it runs this environment's Python.",
+        (env_python, "-m", "ipykernel", "install", "--user", "--name", name, "--display-name", display),
+    )
 
 
 def kernel_record(step: Step) -> dict[str, str]:

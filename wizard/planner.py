@@ -442,15 +442,15 @@ def make_plan(answers: Answers, machine: Machine, catalog: Catalog) -> Plan:
     pip_now = None if upgrade else _current_pip(target, machine)
     progress = upgrade or (pip_now is not None and Version(pip_now) >= RAW_PROGRESS_PIP)
     steps += _install_steps(target, decisions, answers, progress, catalog)
-    kernel = (
-        jupyter.steps(Path(target.path), target.env_python, [m for f in frameworks for m in catalog.frameworks[f].imports])
-        if jupyter.wanted(answers.options.jupyter_kernel, frameworks, answers.packages)
-        else []
-    )
-    steps += kernel[:1]
+    kernel = None
+    if jupyter.wanted(answers.options.jupyter_kernel, frameworks, answers.packages):
+        name = jupyter.kernel_name(Path(target.path), target.env_python)
+        steps.append(jupyter.register_step(name, Path(target.path), target.env_python))
+        kernel = {"name": name, "imports": [m for f in frameworks for m in catalog.frameworks[f].imports]}
     if answers.options.verify:
-        spec = verify_spec(catalog, frameworks, answers.packages, machine, expectations(decisions, answers.accelerator))
-        steps += verification_steps(target.env_python, spec) + kernel[1:]
+        expect = expectations(decisions, answers.accelerator)
+        spec = verify_spec(catalog, frameworks, answers.packages, machine, expect, kernel=kernel)
+        steps += verification_steps(target.env_python, spec)
     disk = preflight.disk_needed(decisions, "existing" if target.reuse else target.kind)  # a rerun's venv exists
     preflight.check_disk(disk, machine.disk_free_bytes, target.path)
     return Plan(target, tuple(frameworks), tuple(decisions), tuple(steps), disk, tuple(notes))

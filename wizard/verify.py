@@ -11,6 +11,7 @@ wizard, so everything it must know about the machine and the plan travels in the
   the GPUs as detection saw them, independent of any framework, so a CPU build is noticed.
 - expect: {framework: cpu | cuda | rocm | mps | xpu}: the build the plan chose; absent, the best the
   machine has is expected.
+- kernel: {name, imports}: the Jupyter kernel to start and the modules to import in it.
 - timeout_s (per check, default 300), group_timeout_s (per group process, default 1800).
 """
 
@@ -83,8 +84,10 @@ def verify_spec(
     machine: Machine,
     expect: dict[str, str],
     only_installed: bool = False,
+    kernel: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
+        **({"kernel": kernel} if kernel else {}),
         "frameworks": [
             {"id": f, "imports": catalog.frameworks[f].imports, "packages": catalog.frameworks[f].packages} for f in frameworks
         ],

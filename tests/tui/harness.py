@@ -112,16 +112,7 @@ class GatedExecution:
                     )
                 )
                 return EXIT_INTERRUPTED
-            if step.id == "kernel-check":  # the kernel probe reports one check
-                self.emit(
-                    Check(
-                        f"jupyter kernel {step.argv[-2]}",
-                        True,
-                        f"started, imported torch, transformers, runs {env}/bin/python",
-                        0.4,
-                    )
-                )
-            elif step.kind == "verify":
+            if step.kind == "verify":
                 for name, detail in (
                     ("import pytorch", "torch 2.13.0+cu126"),
                     ("import transformers", "transformers 4.57.1"),
@@ -129,6 +120,11 @@ class GatedExecution:
                     ("seeds: house-price regression", "predicts 400000 for 350"),
                 ):
                     self.emit(Check(name, True, detail, 0.4))
+                kernel = json.loads(step.stdin or "{}").get("kernel")
+                if kernel:  # the probe's kernel group reports one check
+                    self.emit(
+                        Check(f"jupyter kernel {kernel['name']}", True, f"started, imported torch, runs {env}/bin/python", 0.4)
+                    )
                 if self.gates.broken:
                     self.emit(Check("pytorch: build", False, "torch 2.13.0+cpu: torch.version.cuda is None", 0.9))
                     self.emit(

@@ -76,7 +76,7 @@ async def test_enter_through_every_screen_performs_the_prefilled_setup(tmp_path:
         assert app.screen.prepared.plan.target.path == str(env)
         assert app.session.answers == load_answers(prefill, load_catalog())  # accepting every screen changed nothing
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "Step 1 of 8: Create a virtual environment" in screen_text(app))
+        await wait_for(pilot, lambda: "Step 1 of 7: Create a virtual environment" in screen_text(app))
         # Enter and Escape do nothing while pip runs; the footer offers Cancel instead.
         await pilot.press("enter", "escape")
         assert on_screen(app, "InstallScreen")() and not gates.cancelled.is_set()
@@ -84,7 +84,7 @@ async def test_enter_through_every_screen_performs_the_prefilled_setup(tmp_path:
         gates.release("create-venv", "upgrade-pip")
         await wait_for(pilot, lambda: "74.3 MB of 187.4 MB" in screen_text(app))
         assert "Downloading torch" in "\n".join(app.screen.query_one(Log).lines)
-        assert "2 of 8 done" in screen_text(app)
+        assert "2 of 7 done" in screen_text(app)
         gates.release_all()
         await wait_for(pilot, lambda: app.screen.done is not None)
         assert "is ready" in flat_text(app) and app.screen.focused.id == "primary"

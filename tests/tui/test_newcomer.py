@@ -319,7 +319,7 @@ async def test_after_a_cancel_every_message_is_true(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: len(app.session.run.finished) == 1)
         await pilot.press("ctrl+c", "y")
         await wait_for(pilot, lambda: app.session.run.done is not None)
-        assert "1 of 8 done" in screen_text(app)  # the cancelled step is not counted as done (Jupyter: 2 kernel steps)
+        assert "1 of 7 done" in screen_text(app)  # the cancelled step is not counted as done
         outcome = str(app.screen.query_one("#outcome", Static).content)
         assert outcome.endswith("finished steps are skipped.")  # the whole advice is there
         assert "finished steps are skipped." in flat_text(app)

@@ -14,7 +14,8 @@ process. SPEC is JSON; wizard/verify.py builds it and documents its fields.
 
 Groups run concurrently where memory allows (each group's peak is estimated in GROUP_MB; together
 they stay within half of the memory available now), so torch, imported by three groups, is imported
-three times at once rather than one after another. On a machine with a GPU the groups that use it
+three times at once rather than one after another, and the Jupyter kernel starts while the imports
+group works (the classic stack's verification: 16.6 s one after another, 11.8 s together, 2 cores). On a machine with a GPU the groups that use it
 run one at a time, as TensorFlow takes most of a GPU's memory for itself.
 """
 import json
@@ -34,12 +35,13 @@ import probe_lib  # noqa: E402
 GROUPS = (
     ("environment", ()),
     ("imports", ()),
+    ("kernel", ("jupyter-client",)),
     ("pytorch", ("torch",)),
     ("tensorflow", ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly")),
     ("jax", ("jax",)),
     ("finetune", ("transformers", "datasets", "accelerate", "bitsandbytes")),
 )
-GROUP_MB = {"environment": 50, "imports": 1500, "pytorch": 1500, "tensorflow": 2500, "jax": 1500, "finetune": 2500}
+GROUP_MB = {"environment": 50, "imports": 1500, "kernel": 2500, "pytorch": 1500, "tensorflow": 2500, "jax": 1500, "finetune": 2500}
 GPU_GROUPS = ("pytorch", "tensorflow", "jax", "finetune")
 OUT = threading.Lock()   # check lines from concurrent groups are written whole
 # No check may download anything: the fine-tuning checks build their model from a config.
@@ -153,11 +155,17 @@ def run_groups(groups, spec_text, spec):
         t.join()
 
 
+def applies(group, wants, installed, spec):
+    """A group runs when one of its distributions is installed; the kernel group only when the spec
+    names a kernel (the wizard registered one)."""
+    return (not wants or bool(installed.intersection(wants))) and (group != "kernel" or bool(spec.get("kernel")))
+
+
 def supervise(spec_text):
     spec = json.loads(spec_text)
     os.environ.update(OFFLINE)
     installed = probe_lib.installed_names()
-    run_groups([g for g, wants in GROUPS if not wants or installed.intersection(wants)], spec_text, spec)
+    run_groups([g for g, wants in GROUPS if applies(g, wants, installed, spec)], spec_text, spec)
     return 0
 
 
