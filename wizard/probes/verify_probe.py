@@ -15,8 +15,9 @@ process. SPEC is JSON; wizard/verify.py builds it and documents its fields.
 Groups run concurrently where memory allows (each group's peak is estimated in GROUP_MB; together
 they stay within half of the memory available now), so torch, imported by three groups, is imported
 three times at once rather than one after another, and the Jupyter kernel starts while the imports
-group works (the classic stack's verification: 16.6 s one after another, 11.8 s together, 2 cores). On a machine with a GPU the groups that use it
-run one at a time, as TensorFlow takes most of a GPU's memory for itself.
+group works (the classic stack's verification: 16.6 s one after another, 11.8 s together, 2 cores).
+On a machine with a GPU the groups that use it run one at a time, as TensorFlow takes most of a
+GPU's memory for itself.
 """
 import json
 import os
@@ -41,7 +42,8 @@ GROUPS = (
     ("jax", ("jax",)),
     ("finetune", ("transformers", "datasets", "accelerate", "bitsandbytes")),
 )
-GROUP_MB = {"environment": 50, "imports": 1500, "kernel": 2500, "pytorch": 1500, "tensorflow": 2500, "jax": 1500, "finetune": 2500}
+GROUP_MB = {"environment": 50, "imports": 1500, "kernel": 2500, "pytorch": 1500, "tensorflow": 2500, "jax": 1500,
+            "finetune": 2500}
 GPU_GROUPS = ("pytorch", "tensorflow", "jax", "finetune")
 OUT = threading.Lock()   # check lines from concurrent groups are written whole
 # No check may download anything: the fine-tuning checks build their model from a config.
