@@ -29,7 +29,6 @@ from support.wizard_cli import (
     pyenv_python,
     run_wizard,
     start_wizard,
-    wizard_argv,
     wizard_env,
     write_json,
 )
@@ -198,15 +197,7 @@ def test_a_run_killed_while_making_the_venv_is_finished_by_the_next_run(
 ) -> None:
     target = tmp_path / "half"
     a = write_json(tmp_path / "a.json", answers(target, packages=["wizlab-alpha"], index={"url": index_server.url}))
-    p = subprocess.Popen(
-        wizard_argv("--answers", str(a), "--machine", str(host_machine), "--json"),
-        env=env,
-        cwd=REPO,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    p = start_wizard("--answers", str(a), "--machine", str(host_machine), "--json", env=env)
     assert p.stdout is not None
     child = next(json.loads(line)["pid"] for line in p.stdout if '"step_started"' in line)
     time.sleep(0.3)  # venv is part-way: pyvenv.cfg and bin/ made, pip not yet
